@@ -1,0 +1,75 @@
+"""The journal's tables (SQLAlchemy Core). People are keyed by an HMAC of their Alexa id."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+UtcDateTime = sa.DateTime(timezone=True)
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("first_seen", UtcDateTime, nullable=False),
+    sa.Column("last_seen", UtcDateTime, nullable=False),
+)
+
+
+def _person() -> sa.Column:
+    return sa.Column(
+        "person", sa.String(64), sa.ForeignKey("people.key", ondelete="CASCADE"), nullable=False, index=True
+    )
+
+
+gratitude = sa.Table(
+    "gratitude_entries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _person(),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+checkins = sa.Table(
+    "checkins",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _person(),
+    sa.Column("feeling_id", sa.String(64), nullable=True),
+    sa.Column("feeling_text", sa.Text, nullable=False),
+    sa.Column("intensity", sa.Integer, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+practices = sa.Table(
+    "practices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _person(),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("item", sa.String(64), nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("completed", sa.Boolean, nullable=False, default=False),
+    sa.Column("completed_at", UtcDateTime, nullable=True),
+)
+
+preferences = sa.Table(
+    "preferences",
+    metadata,
+    _person(),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("person", "name"),
+)
+
+playback = sa.Table(
+    "playback_state",
+    metadata,
+    sa.Column("person", sa.String(64), sa.ForeignKey("people.key", ondelete="CASCADE"), primary_key=True),
+    sa.Column("token", sa.String(1024), nullable=False),
+    sa.Column("offset_ms", sa.Integer, nullable=False),
+    sa.Column("finished", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,320 @@
+"""The journal over SQLAlchemy Core: one code path for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from skill.store.api import (
+    CheckIn,
+    GratitudeEntry,
+    Holdings,
+    Playback,
+    PracticeRecord,
+    StoreUnavailable,
+    Visit,
+)
+from skill.store.schema import checkins, gratitude, metadata, people, playback, practices, preferences
+
+T = TypeVar("T")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes: they were stored as UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class SqlJournalStore:
+    """:class:`skill.store.api.JournalStore` over a SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine, secret: str) -> None:
+        if not secret:
+            raise ValueError("a server secret is needed to key people by an HMAC of their Alexa id")
+        self.engine = engine
+        self._secret = secret.encode()
+
+    # ---- plumbing -----------------------------------------------------------------------------
+    def person_key(self, user_id: str) -> str:
+        """The HMAC-SHA256 of the Alexa userId: the only id the database ever holds."""
+        return hmac.new(self._secret, user_id.encode(), hashlib.sha256).hexdigest()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except (OperationalError, DBAPIError) as exc:
+            if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+                raise
+            raise StoreUnavailable(type(exc.orig).__name__ if exc.orig else "database error") from exc
+
+    def _run(self, work: Callable[[Connection], T]) -> T:
+        with self._tx() as conn:
+            return work(conn)
+
+    def _ensure_person(self, conn: Connection, key: str, now: datetime) -> bool:
+        """Create the person row if missing; True when it was created now."""
+        existing = conn.execute(sa.select(people.c.key).where(people.c.key == key)).first()
+        if existing:
+            return False
+        try:
+            with conn.begin_nested():
+                conn.execute(people.insert().values(key=key, first_seen=now, last_seen=now))
+        except sa.exc.IntegrityError:
+            return False  # another process created it first
+        return True
+
+    # ---- visits and streaks -------------------------------------------------------------------
+    def visit(self, user_id: str, now: datetime) -> Visit:
+        key = self.person_key(user_id)
+
+        def work(conn: Connection) -> Visit:
+            before = conn.execute(sa.select(people.c.last_seen).where(people.c.key == key)).scalar()
+            created = self._ensure_person(conn, key, now)
+            conn.execute(people.update().where(people.c.key == key).values(last_seen=now))
+            enabled = self._preference(conn, key, "streak", "on") != "off"
+            return Visit(
+                first_visit=created,
+                last_seen=_aware(before),
+                streak_days=self._streak(conn, key, now.date()),
+                streak_enabled=enabled,
+            )
+
+        return self._run(work)
+
+    def _activity_days(self, conn: Connection, key: str, since: datetime) -> set[date]:
+        days: set[date] = set()
+        for table, column in (
+            (practices, practices.c.started_at),
+            (gratitude, gratitude.c.created_at),
+            (checkins, checkins.c.created_at),
+        ):
+            rows = conn.execute(sa.select(column).where(table.c.person == key, column >= since))
+            days.update(_aware(r[0]).date() for r in rows)  # type: ignore[union-attr]
+        return days
+
+    def _streak(self, conn: Connection, key: str, today: date) -> int:
+        since = datetime.combine(today - timedelta(days=366), datetime.min.time(), UTC)
+        days = self._activity_days(conn, key, since)
+        day = today if today in days else today - timedelta(days=1)
+        count = 0
+        while day in days:
+            count += 1
+            day -= timedelta(days=1)
+        return count
+
+    def streak(self, user_id: str, today: date) -> int:
+        key = self.person_key(user_id)
+        return self._run(lambda conn: self._streak(conn, key, today))
+
+    # ---- gratitude ----------------------------------------------------------------------------
+    def add_gratitude(self, user_id: str, text: str, now: datetime) -> GratitudeEntry:
+        key = self.person_key(user_id)
+
+        def work(conn: Connection) -> GratitudeEntry:
+            self._ensure_person(conn, key, now)
+            new_id = conn.execute(
+                gratitude.insert().values(person=key, text=text, created_at=now).returning(gratitude.c.id)
+            ).scalar_one()
+            return GratitudeEntry(id=int(new_id), text=text, created_at=now)
+
+        return self._run(work)
+
+    def gratitude_between(self, user_id: str, start: datetime, end: datetime) -> list[GratitudeEntry]:
+        key = self.person_key(user_id)
+        query = (
+            sa.select(gratitude.c.id, gratitude.c.text, gratitude.c.created_at)
+            .where(gratitude.c.person == key, gratitude.c.created_at >= start, gratitude.c.created_at < end)
+            .order_by(gratitude.c.created_at, gratitude.c.id)
+        )
+        rows = self._run(lambda conn: conn.execute(query).all())
+        return [GratitudeEntry(id=r.id, text=r.text, created_at=_aware(r.created_at)) for r in rows]  # type: ignore[arg-type]
+
+    def random_gratitude(self, user_id: str, before: datetime) -> GratitudeEntry | None:
+        key = self.person_key(user_id)
+        query = sa.select(gratitude.c.id, gratitude.c.text, gratitude.c.created_at).where(
+            gratitude.c.person == key, gratitude.c.created_at < before
+        )
+        rows = self._run(lambda conn: conn.execute(query).all())
+        if not rows:
+            return None
+        r = random.Random(before.toordinal()).choice(rows)
+        return GratitudeEntry(id=r.id, text=r.text, created_at=_aware(r.created_at))  # type: ignore[arg-type]
+
+    # ---- check-ins ----------------------------------------------------------------------------
+    def add_checkin(
+        self, user_id: str, feeling_id: str | None, feeling_text: str, intensity: int | None, now: datetime
+    ) -> CheckIn:
+        key = self.person_key(user_id)
+
+        def work(conn: Connection) -> CheckIn:
+            self._ensure_person(conn, key, now)
+            new_id = conn.execute(
+                checkins.insert()
+                .values(
+                    person=key, feeling_id=feeling_id, feeling_text=feeling_text, intensity=intensity, created_at=now
+                )
+                .returning(checkins.c.id)
+            ).scalar_one()
+            return CheckIn(int(new_id), feeling_id, feeling_text, intensity, now)
+
+        return self._run(work)
+
+    def checkins_since(self, user_id: str, since: datetime) -> list[CheckIn]:
+        key = self.person_key(user_id)
+        query = (
+            sa.select(checkins)
+            .where(checkins.c.person == key, checkins.c.created_at >= since)
+            .order_by(checkins.c.created_at, checkins.c.id)
+        )
+        rows = self._run(lambda conn: conn.execute(query).all())
+        return [
+            CheckIn(r.id, r.feeling_id, r.feeling_text, r.intensity, _aware(r.created_at))  # type: ignore[arg-type]
+            for r in rows
+        ]
+
+    # ---- practices ----------------------------------------------------------------------------
+    def start_practice(self, user_id: str, kind: str, item: str, now: datetime) -> PracticeRecord:
+        key = self.person_key(user_id)
+
+        def work(conn: Connection) -> PracticeRecord:
+            self._ensure_person(conn, key, now)
+            new_id = conn.execute(
+                practices.insert()
+                .values(person=key, kind=kind, item=item, started_at=now, completed=False)
+                .returning(practices.c.id)
+            ).scalar_one()
+            return PracticeRecord(int(new_id), kind, item, now, False)
+
+        return self._run(work)
+
+    def complete_practice(self, user_id: str, kind: str, item: str, now: datetime) -> None:
+        key = self.person_key(user_id)
+
+        def work(conn: Connection) -> None:
+            self._ensure_person(conn, key, now)
+            open_id = conn.execute(
+                sa.select(practices.c.id)
+                .where(
+                    practices.c.person == key,
+                    practices.c.kind == kind,
+                    practices.c.item == item,
+                    practices.c.completed.is_(False),
+                )
+                .order_by(practices.c.started_at.desc(), practices.c.id.desc())
+                .limit(1)
+            ).scalar()
+            if open_id is None:
+                conn.execute(
+                    practices.insert().values(
+                        person=key, kind=kind, item=item, started_at=now, completed=True, completed_at=now
+                    )
+                )
+            else:
+                conn.execute(
+                    practices.update().where(practices.c.id == open_id).values(completed=True, completed_at=now)
+                )
+
+        self._run(work)
+
+    # ---- preferences --------------------------------------------------------------------------
+    def _preference(self, conn: Connection, key: str, name: str, default: str | None) -> str | None:
+        value = conn.execute(
+            sa.select(preferences.c.value).where(preferences.c.person == key, preferences.c.name == name)
+        ).scalar()
+        return default if value is None else str(value)
+
+    def get_preference(self, user_id: str, name: str, default: str | None = None) -> str | None:
+        key = self.person_key(user_id)
+        return self._run(lambda conn: self._preference(conn, key, name, default))
+
+    def set_preference(self, user_id: str, name: str, value: str) -> None:
+        key = self.person_key(user_id)
+
+        def work(conn: Connection) -> None:
+            self._ensure_person(conn, key, datetime.now(UTC))
+            updated = conn.execute(
+                preferences.update().where(preferences.c.person == key, preferences.c.name == name).values(value=value)
+            ).rowcount
+            if not updated:
+                conn.execute(preferences.insert().values(person=key, name=name, value=value))
+
+        self._run(work)
+
+    # ---- playback -----------------------------------------------------------------------------
+    def save_playback(self, user_id: str, token: str, offset_ms: int, finished: bool, now: datetime) -> None:
+        key = self.person_key(user_id)
+        values: dict[str, Any] = {
+            "token": token,
+            "offset_ms": max(0, int(offset_ms)),
+            "finished": finished,
+            "updated_at": now,
+        }
+
+        def work(conn: Connection) -> None:
+            self._ensure_person(conn, key, now)
+            updated = conn.execute(playback.update().where(playback.c.person == key).values(**values)).rowcount
+            if not updated:
+                conn.execute(playback.insert().values(person=key, **values))
+
+        self._run(work)
+
+    def get_playback(self, user_id: str) -> Playback | None:
+        key = self.person_key(user_id)
+        row = self._run(lambda conn: conn.execute(sa.select(playback).where(playback.c.person == key)).first())
+        if row is None:
+            return None
+        return Playback(row.token, int(row.offset_ms), bool(row.finished), _aware(row.updated_at))  # type: ignore[arg-type]
+
+    # ---- the person's data --------------------------------------------------------------------
+    def holdings(self, user_id: str) -> Holdings:
+        key = self.person_key(user_id)
+
+        def count(conn: Connection, table: sa.Table) -> int:
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(table).where(table.c.person == key)).scalar_one()
+            )
+
+        def work(conn: Connection) -> Holdings:
+            first_seen = conn.execute(sa.select(people.c.first_seen).where(people.c.key == key)).scalar()
+            return Holdings(
+                gratitude_entries=count(conn, gratitude),
+                checkins=count(conn, checkins),
+                practices=count(conn, practices),
+                has_playback=count(conn, playback) > 0,
+                first_seen=_aware(first_seen),
+            )
+
+        return self._run(work)
+
+    def forget(self, user_id: str) -> None:
+        key = self.person_key(user_id)
+
+        def work(conn: Connection) -> None:
+            for table in (gratitude, checkins, practices, preferences, playback):
+                conn.execute(table.delete().where(table.c.person == key))
+            conn.execute(people.delete().where(people.c.key == key))
+
+        self._run(work)
+
+    def healthy(self) -> bool:
+        try:
+            self._run(lambda conn: conn.execute(sa.text("SELECT 1")).scalar())
+        except StoreUnavailable:
+            return False
+        return True
+
+    def create_all(self) -> None:
+        """Create the tables if missing (the migration runner replaces this once versions exist)."""
+        self._run(lambda conn: metadata.create_all(conn))
