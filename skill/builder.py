@@ -14,7 +14,19 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Response
 
 from skill.config import Settings
-from skill.handlers import builtin, errors, launch
+from skill.handlers import (
+    breathing,
+    builtin,
+    checkin,
+    data,
+    errors,
+    gratitude,
+    kindness,
+    launch,
+    meditation,
+    playback,
+    safety,
+)
 from skill.handlers.base import VOICE_ATTRIBUTE, intent_name, locale_of
 from skill.handlers.deps import Deps, utc_now
 from skill.speech import Speech
@@ -24,7 +36,7 @@ log = logging.getLogger("skill.requests")
 
 # Order matters: the first handler whose can_handle is true answers. Safety comes first so crisis
 # language is answered before any practice; the catch-all comes last.
-HANDLER_MODULES = [launch, builtin]
+HANDLER_MODULES = [safety, playback, launch, gratitude, checkin, breathing, meditation, kindness, data, builtin]
 
 
 class VoiceInterceptor(AbstractRequestInterceptor):
