@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -30,13 +30,23 @@ __all__ = [
 
 
 class Handler(AbstractRequestHandler):
-    """A request handler built with the skill's dependencies."""
+    """A request handler built with the skill's dependencies.
+
+    ``intents`` and ``request_types`` name what it answers; the default ``can_handle`` matches on them,
+    and the model-vs-code test reads ``intents`` to check every intent in the model has a handler.
+    """
+
+    intents: ClassVar[tuple[str, ...]] = ()
+    request_types: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        request = handler_input.request_envelope.request
+        if self.intents and isinstance(request, IntentRequest) and request.intent:
+            return request.intent.name in self.intents
+        return bool(self.request_types) and getattr(request, "object_type", None) in self.request_types
 
     def handle(self, handler_input: HandlerInput) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError

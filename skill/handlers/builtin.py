@@ -7,15 +7,14 @@ import logging
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 
-from skill.handlers.base import Handler, intent_name, is_intent_name, is_request_type, voice
+from skill.handlers.base import Handler, intent_name, voice
 from skill.handlers.deps import Deps
 
 log = logging.getLogger(__name__)
 
 
 class HelpHandler(Handler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.HelpIntent")(handler_input)
+    intents = ("AMAZON.HelpIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         v = voice(handler_input)
@@ -25,10 +24,7 @@ class HelpHandler(Handler):
 class GoodbyeHandler(Handler):
     """Stop and Cancel: a kind goodbye that ends the session."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.StopIntent")(handler_input) or is_intent_name("AMAZON.CancelIntent")(
-            handler_input
-        )
+    intents = ("AMAZON.StopIntent", "AMAZON.CancelIntent")
 
     def handle(self, handler_input: HandlerInput) -> Response:
         v = voice(handler_input)
@@ -36,8 +32,7 @@ class GoodbyeHandler(Handler):
 
 
 class FallbackHandler(Handler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.FallbackIntent")(handler_input)
+    intents = ("AMAZON.FallbackIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         v = voice(handler_input)
@@ -45,8 +40,7 @@ class FallbackHandler(Handler):
 
 
 class NavigateHomeHandler(Handler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.NavigateHomeIntent")(handler_input)
+    intents = ("AMAZON.NavigateHomeIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         v = voice(handler_input)
@@ -56,8 +50,7 @@ class NavigateHomeHandler(Handler):
 class SessionEndedHandler(Handler):
     """SessionEndedRequest: log the reason, answer with nothing."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("SessionEndedRequest")(handler_input)
+    request_types = ("SessionEndedRequest",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         request = handler_input.request_envelope.request
@@ -72,8 +65,7 @@ class SessionEndedHandler(Handler):
 class ExceptionEncounteredHandler(Handler):
     """System.ExceptionEncountered: Alexa reports a problem with an earlier answer; nothing to say."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("System.ExceptionEncountered")(handler_input)
+    request_types = ("System.ExceptionEncountered",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         error = getattr(handler_input.request_envelope.request, "error", None)

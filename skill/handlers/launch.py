@@ -5,13 +5,12 @@ from __future__ import annotations
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
-from skill.handlers.base import Handler, is_request_type, voice
+from skill.handlers.base import Handler, voice
 from skill.handlers.deps import Deps
 
 
 class LaunchHandler(Handler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("LaunchRequest")(handler_input)
+    request_types = ("LaunchRequest",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         v = voice(handler_input)

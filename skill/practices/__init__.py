@@ -1,1 +1,1 @@
-"""practices"""
+"""The domain without I/O: breathing patterns, meditation choices, moods, crisis lexicon."""
