@@ -37,7 +37,8 @@ def create_app(
     """The Flask app serving the skill, built from ``config`` (default: KINDNESS_* environment)."""
     settings = config or Settings.from_env()
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    # one byte of slack so a body of exactly the limit passes; web.py enforces the limit itself
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
     journal = store or open_store(settings)
     speech = Speech(settings.templates_dir)
     app.extensions["kindness.settings"] = settings
