@@ -351,7 +351,7 @@ class Nlu:
     def slots_json(self, parsed: Parse, skill_id: str) -> dict[str, Any]:
         """The ``intent.slots`` object Alexa sends: every slot of the intent, filled or not."""
         out: dict[str, Any] = {}
-        for name, slot_type in parsed.slot_types.items():
+        for name in parsed.slot_types:
             fill = parsed.slots.get(name)
             slot: dict[str, Any] = {"name": name, "confirmationStatus": "NONE"}
             if fill is not None:
