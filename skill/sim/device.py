@@ -57,6 +57,10 @@ class Turn:
         return None if value is None else bool(value)
 
 
+def _same_word(heard: str, expected: str) -> bool:
+    return heard == expected or edit_distance(heard, expected, allowed_edits(expected)) <= allowed_edits(expected)
+
+
 def split_invocation(utterance: str, invocation: str) -> tuple[str | None, str]:
     """("launch", "") for "open inner kindness"; ("oneshot", rest) for "ask inner kindness to <rest>" or
     "<rest> with inner kindness"; (None, utterance) when the invocation name is not there."""
