@@ -11,6 +11,7 @@ from skill.builder import build_skill
 from skill.config import Settings
 from skill.endpoint import AlexaEndpoint
 from skill.store import JournalStore, open_store
+from skill.store.attributes import adapter_for
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,9 @@ def create_app(config: Settings | None = None, *, store: JournalStore | None = N
     journal = store or open_store(settings)
     app.extensions["kindness.settings"] = settings
     app.extensions["kindness.store"] = journal
-    app.extensions["kindness.endpoint"] = AlexaEndpoint(build_skill(settings, journal))
+    app.extensions["kindness.endpoint"] = AlexaEndpoint(
+        build_skill(settings, journal, persistence_adapter=adapter_for(journal))
+    )
 
     from skill import web
 
