@@ -31,6 +31,7 @@ from skill.handlers.base import VOICE_ATTRIBUTE, intent_name, locale_of
 from skill.handlers.deps import Deps, utc_now
 from skill.speech import Speech
 from skill.store.api import JournalStore
+from skill.store.attributes import adapter_for
 
 log = logging.getLogger("skill.requests")
 
@@ -88,6 +89,8 @@ def build_skill(
 ) -> CustomSkill:
     """The skill: every handler in order, interceptors for voice and logging, error handlers."""
     deps = Deps(settings=settings, store=store, speech=speech or Speech(settings.templates_dir), clock=clock)
+    if persistence_adapter is None:
+        persistence_adapter = adapter_for(store)  # ask-sdk persistent attributes live in the journal store
     builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)  # type: ignore[arg-type]
     builder.add_global_request_interceptor(VoiceInterceptor(deps.speech, seed))
     builder.add_global_request_interceptor(RequestLogInterceptor())
