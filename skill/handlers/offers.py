@@ -13,7 +13,7 @@ from typing import Any
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
-from skill.handlers import gratitude
+from skill.handlers import breathing, checkin, data, gratitude, safety
 from skill.handlers.base import Handler, voice
 from skill.handlers.deps import Deps
 from skill.handlers.reply import LAST_SAID, join, pending_offer, reply, session_attributes
@@ -35,12 +35,14 @@ def _start_gratitude(deps: Deps, handler_input: HandlerInput, offer: dict[str, A
 OFFERS: dict[str, tuple[Answer, Answer]] = {
     "gratitude_more": (gratitude.on_more_yes, gratitude.on_more_no),
     "gratitude_start": (_start_gratitude, _decline),
+    "safety": (safety.on_stay, safety.on_end),
+    "compassion_break": (checkin.on_break_yes, checkin.on_declined),
+    "savour": (checkin.on_savour_yes, checkin.on_declined),
+    "checkin_start": (checkin.on_checkin_yes, _decline),
+    "breathing": (breathing.on_offer_yes, _decline),
+    "breathing_audio": (breathing.on_audio_yes, breathing.on_audio_no),
+    "delete_journal": (data.on_delete_yes, data.on_delete_no),
 }
-
-
-def register(kind: str, yes: Answer, no: Answer = _decline) -> None:
-    """Add an offer kind (used by the conversation modules at import time)."""
-    OFFERS[kind] = (yes, no)
 
 
 def _unavailable(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
