@@ -67,7 +67,7 @@ def script(v: Voice, pattern: Pattern, rounds: int) -> Script:
     per_round: list[list[str]] = [[] for _ in range(rounds)]
     for step in steps:
         per_round[step.round - 1].append(cue(step.phase, step.round) + pause(step.rest_ms))
-    return Script(pattern, ["".join(parts) for parts in per_round], steps)
+    return Script(pattern, [" ".join(parts) for parts in per_round], steps)
 
 
 def _number(handler_input: HandlerInput, name: str, ceiling: int) -> tuple[int | None, bool]:

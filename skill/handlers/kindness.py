@@ -18,6 +18,7 @@ class _Picker(Handler):
 
     ids: Sequence[str] = ()
     conversation = ""
+    folder = ""  # the templates of the items: <conversation>/<folder>/<id>
     used_attribute = ""
 
     def handle(self, handler_input: HandlerInput) -> Response:
@@ -34,7 +35,7 @@ class _Picker(Handler):
         attributes[self.used_attribute] = [*used, chosen]
         speech = join(
             v.say(f"{self.conversation}/intro", first=not used),
-            v.say(f"{self.conversation}/items/{chosen}"),
+            v.say(f"{self.conversation}/{self.folder}/{chosen}"),
             v.say(f"{self.conversation}/more"),
         )
         return reply(handler_input, speech, v.say(f"{self.conversation}/more"))
@@ -46,6 +47,7 @@ class KindnessIdeaHandler(_Picker):
     intents = ("KindnessIdeaIntent",)
     ids = KINDNESS_IDEAS
     conversation = "kindness"
+    folder = "ideas"
     used_attribute = "kindness_used"
 
 
@@ -55,6 +57,7 @@ class AffirmationHandler(_Picker):
     intents = ("AffirmationIntent",)
     ids = AFFIRMATIONS
     conversation = "affirmation"
+    folder = "items"
     used_attribute = "affirmation_used"
 
 
