@@ -192,3 +192,13 @@ def test_estimate_is_per_syllable() -> None:
     assert estimate_ms("Long sigh out") == 3 * SYLLABLE_MS
     assert estimate_ms("") == 0
     assert Phase("in", 4).seconds == 4
+
+
+def test_a_phase_longer_than_ten_seconds_is_split_into_alexa_sized_breaks(settings: Settings) -> None:
+    from skill.practices.breathing import Pattern
+
+    long_hold = Pattern("long-hold", (Phase("in", 4), Phase("hold", 15)), default_rounds=1)
+    paced = script(Speech(settings.templates_dir).voice("en-US"), long_hold, 2)
+    for round_ssml in paced.rounds:
+        assert '<break time="10000ms"/><break time="4750ms"/>' in round_ssml
+        assert abs(round_ms(round_ssml) - 19_000) <= 50
