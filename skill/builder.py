@@ -24,6 +24,7 @@ from skill.handlers import (
     kindness,
     launch,
     meditation,
+    offers,
     playback,
     safety,
 )
@@ -37,7 +38,19 @@ log = logging.getLogger("skill.requests")
 
 # Order matters: the first handler whose can_handle is true answers. Safety comes first so crisis
 # language is answered before any practice; the catch-all comes last.
-HANDLER_MODULES = [safety, playback, launch, gratitude, checkin, breathing, meditation, kindness, data, builtin]
+HANDLER_MODULES = [
+    safety,
+    playback,
+    launch,
+    gratitude,
+    checkin,
+    breathing,
+    meditation,
+    kindness,
+    data,
+    offers,
+    builtin,
+]
 
 
 class VoiceInterceptor(AbstractRequestInterceptor):
