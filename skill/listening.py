@@ -1,26 +1,29 @@
 """The rendered library as the skill and the listening page see it: catalogue, manifest, public URLs.
 
 One :class:`Listening` per (templates, audio) directory pair is shared by the handlers and the web
-routes. The catalogue is read once; the manifest is re-read whenever ``manifest.json`` changes on disk,
+routes. The catalogue is read once; the library re-reads ``manifest.json`` whenever it changes on disk,
 so files that finish rendering while the server runs become playable without a restart.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from skill.catalogue import Meditation, load_catalogue
+from skill.catalogue import Meditation, load_catalogue, script_name
 from skill.config import Settings
 from skill.library import Library, LibraryEntry
 from skill.practices.meditations import nearest_length
-
-MANIFEST = "manifest.json"
+from skill.speech import Speech, break_ms, normalise_space, parse_ssml, pause
 
 # Alexa's limits for the SSML <audio> tag
+log = logging.getLogger(__name__)
+
 CLIP_MAX_MS = 240_000
 CLIP_BITRATE_KBPS = 48
 CLIP_SAMPLE_RATES = frozenset({16_000, 22_050, 24_000})
@@ -43,8 +46,7 @@ class Listening:
         self.audio_dir = Path(audio_dir)
         self._lock = threading.Lock()
         self._catalogue: dict[str, Meditation] | None = None
-        self._library: Library | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._library = Library(self.audio_dir)  # re-reads the manifest whenever it changes
 
     # ---- sources ------------------------------------------------------------------------------
     def catalogue(self) -> dict[str, Meditation]:
@@ -53,20 +55,8 @@ class Listening:
                 self._catalogue = load_catalogue(self.templates_dir)
             return self._catalogue
 
-    def _manifest_stamp(self) -> tuple[int, int] | None:
-        try:
-            stat = (self.audio_dir / MANIFEST).stat()
-        except OSError:
-            return None
-        return (stat.st_mtime_ns, stat.st_size)
-
     def library(self) -> Library:
-        stamp = self._manifest_stamp()
-        with self._lock:
-            if self._library is None or stamp != self._stamp:
-                self._library = Library(self.audio_dir)
-                self._stamp = stamp
-            return self._library
+        return self._library
 
     def entries(self, kind: str | None = None) -> list[LibraryEntry]:
         return [e for e in self.library().entries() if kind is None or e.kind == kind]
@@ -122,6 +112,30 @@ class Listening:
             if fits_ssml_audio(entry):
                 return entry
         return None
+
+    def spoken_script(self, item: str, speech: Speech) -> str | None:
+        """The meditation's script as SSML for Alexa to speak: breaks over 10 s split; None if unusable."""
+        if item not in self.catalogue():
+            return None
+        try:
+            ssml = split_breaks(normalise_space(speech.render_file(script_name(item))))
+            parse_ssml(ssml)
+        except Exception:  # a script that does not render or parse is not spoken
+            log.exception("meditation script %s cannot be spoken", item)
+            return None
+        return ssml
+
+
+_BREAK = re.compile(r"<break\b[^>]*/>")
+
+
+def split_breaks(ssml: str) -> str:
+    """Every ``<break>`` longer than Alexa's 10 s as several in a row."""
+
+    def one(match: re.Match[str]) -> str:
+        return pause(break_ms(parse_ssml(match.group(0))[0]))
+
+    return _BREAK.sub(one, ssml)
 
 
 def fits_ssml_audio(entry: LibraryEntry) -> bool:

@@ -110,9 +110,7 @@ def _track(listening: Listening, entry: LibraryEntry, title: str) -> Track | Non
 def page_model(listening: Listening) -> PageModel:
     """The page's content from the catalogue and whatever the manifest holds right now."""
     catalogue = listening.catalogue()
-    by_item: dict[tuple[str, int], LibraryEntry] = {
-        (e.id, e.length_min): e for e in listening.entries("meditation")
-    }
+    by_item: dict[tuple[str, int], LibraryEntry] = {(e.id, e.length_min): e for e in listening.entries("meditation")}
     groups: dict[str, list[Item]] = {}
     rendered = expected = 0
     for meditation in catalogue.values():

@@ -83,15 +83,21 @@ def set_offer(handler_input: HandlerInput, offer: dict[str, Any] | None) -> None
     if not has_session(handler_input):
         return
     attributes = handler_input.attributes_manager.session_attributes
+    if attributes is None:
+        attributes = handler_input.attributes_manager.session_attributes = {}
     if offer is None:
         attributes.pop(OFFER, None)
     else:
         attributes[OFFER] = offer
 
 
-def play_directive(deps: Deps, entry: LibraryEntry, token: AudioToken, offset_ms: int, title: str, subtitle: str) -> PlayDirective:
+def play_directive(
+    deps: Deps, entry: LibraryEntry, token: AudioToken, offset_ms: int, title: str, subtitle: str
+) -> PlayDirective:
     """``AudioPlayer.Play`` REPLACE_ALL of ``entry`` from ``offset_ms``, with its title and subtitle."""
-    stream = Stream(token=str(token), url=audio_url(deps.settings.public_url, entry.file), offset_in_milliseconds=offset_ms)
+    stream = Stream(
+        token=str(token), url=audio_url(deps.settings.public_url, entry.file), offset_in_milliseconds=offset_ms
+    )
     return PlayDirective(
         play_behavior=PlayBehavior.REPLACE_ALL,
         audio_item=AudioItem(stream=stream, metadata=AudioItemMetadata(title=title, subtitle=subtitle)),

@@ -13,6 +13,7 @@ import logging
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
+from markupsafe import Markup
 
 from skill.audio_tokens import AudioToken, parse_token
 from skill.handlers import audio
@@ -77,7 +78,9 @@ def start_meditation(
 
 def _empty_library(handler_input: HandlerInput) -> Response:
     v = voice(handler_input)
-    return handler_input.response_builder.speak(v.say("meditation/none_available")).set_should_end_session(True).response
+    return (
+        handler_input.response_builder.speak(v.say("meditation/none_available")).set_should_end_session(True).response
+    )
 
 
 def _not_ready(
@@ -87,10 +90,18 @@ def _not_ready(
     v = voice(handler_input)
     builder = handler_input.response_builder
     if alternative is None:
-        return builder.speak(v.say("meditation/not_ready", title=title, minutes=minutes)).set_should_end_session(True).response
+        return (
+            builder.speak(v.say("meditation/not_ready", title=title, minutes=minutes))
+            .set_should_end_session(True)
+            .response
+        )
     audio.set_offer(handler_input, {"kind": "meditation", "meditation": item, "minutes": alternative.length_min})
     speech = v.say("meditation/not_ready_offer", title=title, minutes=minutes, other_minutes=alternative.length_min)
-    return builder.speak(speech).ask(v.say("meditation/offer_reprompt", title=title, minutes=alternative.length_min)).response
+    return (
+        builder.speak(speech)
+        .ask(v.say("meditation/offer_reprompt", title=title, minutes=alternative.length_min))
+        .response
+    )
 
 
 def _without_audio_player(handler_input: HandlerInput, deps: Deps, item: str) -> Response:
@@ -106,17 +117,13 @@ def _without_audio_player(handler_input: HandlerInput, deps: Deps, item: str) ->
         if not validate_ssml(speech):
             deps.store.start_practice(user_id(handler_input), "meditation", item, deps.clock())
             return builder.speak(speech).response
-    script = listening.spoken_script(item, deps.speech, handler_input_locale(handler_input))
+    script = listening.spoken_script(item, deps.speech)
     if script is not None and len(script) <= SCRIPT_BUDGET:
-        speech = v.say("meditation/spoken", title=meditation.title, script=script)
+        speech = v.say("meditation/spoken", title=meditation.title, script=Markup(script))
         if not validate_ssml(speech):
             deps.store.start_practice(user_id(handler_input), "meditation", item, deps.clock())
             return builder.speak(speech).response
     return builder.speak(v.say("meditation/spoken_short", title=meditation.title)).response
-
-
-def handler_input_locale(handler_input: HandlerInput) -> str:
-    return getattr(handler_input.request_envelope.request, "locale", None) or "en-US"
 
 
 class MeditationHandler(Handler):
@@ -168,7 +175,8 @@ def resume_stored(handler_input: HandlerInput, deps: Deps, *, spoken: bool) -> R
         if not audio.has_session(handler_input):
             return builder.response
         audio.set_offer(
-            handler_input, {"kind": "meditation_again", "practice": token.kind, "item": token.item, "minutes": token.minutes}
+            handler_input,
+            {"kind": "meditation_again", "practice": token.kind, "item": token.item, "minutes": token.minutes},
         )
         return (
             builder.speak(v.say("meditation/finished_before", title=title, kind=token.kind))
@@ -177,9 +185,15 @@ def resume_stored(handler_input: HandlerInput, deps: Deps, *, spoken: bool) -> R
         )
     if not audio.has_audio_player(handler_input):
         return builder.speak(v.say("meditation/resume_needs_audio", title=title)).set_should_end_session(True).response
-    entry = next((e for e in audio.listening(deps).rendered(token.kind, token.item) if e.length_min == token.minutes), None)
+    entry = next(
+        (e for e in audio.listening(deps).rendered(token.kind, token.item) if e.length_min == token.minutes), None
+    )
     if entry is None:
-        return builder.speak(v.say("meditation/not_ready", title=title, minutes=token.minutes)).set_should_end_session(True).response
+        return (
+            builder.speak(v.say("meditation/not_ready", title=title, minutes=token.minutes))
+            .set_should_end_session(True)
+            .response
+        )
     speech = v.say("meditation/resume_intro", title=title) if spoken else None
     return audio.play(handler_input, deps, entry, token, saved.offset_ms, speech)
 

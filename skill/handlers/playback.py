@@ -126,7 +126,9 @@ def pause(handler_input: HandlerInput, deps: Deps) -> Response:
     """``AudioPlayer.Stop``; the offset the device reports now is kept until PlaybackStopped confirms it."""
     token = audio.player_token(handler_input)
     if token is not None and audio.ours_active(handler_input):
-        deps.store.save_playback(user_id(handler_input), str(token), audio.player_offset(handler_input), False, deps.clock())
+        deps.store.save_playback(
+            user_id(handler_input), str(token), audio.player_offset(handler_input), False, deps.clock()
+        )
     return audio.stop(handler_input)
 
 
@@ -295,7 +297,9 @@ def play_breathing(handler_input: HandlerInput, deps: Deps, pattern: str, minute
         return builder.speak(v.say("playback/breathing_needs_audio")).set_should_end_session(True).response
     choice = audio.listening(deps).choose("breathing", pattern, minutes)
     if choice.entry is None:
-        return builder.speak(v.say("playback/breathing_not_ready", pattern=pattern)).set_should_end_session(True).response
+        return (
+            builder.speak(v.say("playback/breathing_not_ready", pattern=pattern)).set_should_end_session(True).response
+        )
     token = AudioToken.new("breathing", pattern, choice.entry.length_min)
     speech = v.say("playback/breathing_intro", pattern=pattern, minutes=choice.entry.length_min)
     return audio.play(handler_input, deps, choice.entry, token, 0, speech)
