@@ -23,7 +23,7 @@ from skill.library import LibraryEntry
 from skill.listening import Listening, audio_url, listening_for
 
 OFFER = "offer"
-ACTIVE = frozenset({PlayerActivity.PLAYING, PlayerActivity.PAUSED, PlayerActivity.BUFFER_UNDERRUN})
+ACTIVE = frozenset({PlayerActivity.PLAYING.value, PlayerActivity.PAUSED.value, PlayerActivity.BUFFER_UNDERRUN.value})
 
 
 def listening(deps: Deps) -> Listening:
@@ -56,7 +56,7 @@ def player_offset(handler_input: HandlerInput) -> int:
 def ours_active(handler_input: HandlerInput) -> bool:
     """True while one of our streams is playing or paused on the device."""
     state = getattr(handler_input.request_envelope.context, "audio_player", None)
-    activity = getattr(state, "player_activity", None)
+    activity = getattr(getattr(state, "player_activity", None), "value", None)
     return activity in ACTIVE and parse_token(getattr(state, "token", None)) is not None
 
 
@@ -104,16 +104,12 @@ def play_directive(
     )
 
 
-def titles(handler_input: HandlerInput, deps: Deps, token: AudioToken) -> tuple[str, str]:
-    """The title and subtitle shown on screens for a stream."""
-    v = voice(handler_input)
+def title_of(handler_input: HandlerInput, deps: Deps, token: AudioToken) -> str:
+    """The title of a stream's practice (the meditation's, or the breathing pattern's)."""
     if token.kind == "meditation":
         meditation = listening(deps).catalogue().get(token.item)
-        title = meditation.title if meditation else token.item
-        return title, v.text("playback/subtitle", kind="meditation", minutes=token.minutes)
-    return v.text("playback/breathing_title", pattern=token.item), v.text(
-        "playback/subtitle", kind="breathing", minutes=token.minutes
-    )
+        return meditation.title if meditation else token.item
+    return voice(handler_input).text("playback/breathing_title", pattern=token.item)
 
 
 def play(
@@ -125,7 +121,8 @@ def play(
     speech: str | None = None,
 ) -> Response:
     """Speak ``speech`` (if any and allowed), play the stream, end the session; remember the play."""
-    title, subtitle = titles(handler_input, deps, token)
+    title = title_of(handler_input, deps, token)
+    subtitle = voice(handler_input).text("playback/subtitle", kind=token.kind, minutes=token.minutes)
     builder = handler_input.response_builder
     if speech:
         builder.speak(speech)

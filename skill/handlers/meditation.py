@@ -170,7 +170,7 @@ def resume_stored(handler_input: HandlerInput, deps: Deps, *, spoken: bool) -> R
             return builder.response
         audio.set_offer(handler_input, {"kind": "meditation", "meditation": None, "minutes": None})
         return builder.speak(v.say("meditation/nothing_to_resume")).ask(v.say("meditation/list_reprompt")).response
-    title, _ = audio.titles(handler_input, deps, token)
+    title = audio.title_of(handler_input, deps, token)
     if saved.finished:
         if not audio.has_session(handler_input):
             return builder.response

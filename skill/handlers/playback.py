@@ -223,7 +223,7 @@ def step(handler_input: HandlerInput, deps: Deps, delta: int) -> Response:
     fresh = AudioToken.new(token.kind, item, entry.length_min)
     speech = None
     if _can_speak(handler_input):
-        title, _ = audio.titles(handler_input, deps, fresh)
+        title = audio.title_of(handler_input, deps, fresh)
         speech = voice(handler_input).say("playback/now_playing", title=title, minutes=fresh.minutes)
     return audio.play(handler_input, deps, entry, fresh, 0, speech)
 
