@@ -58,7 +58,6 @@
         // the browser wants another gesture: the controls are there to press play
       });
     }
-    player.focus();
   }
 
   document.addEventListener("click", function (event) {

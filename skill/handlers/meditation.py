@@ -61,19 +61,22 @@ def start_meditation(
     if not audio.has_audio_player(handler_input):
         return _without_audio_player(handler_input, deps, item)
     choice = listening.choose("meditation", item, minutes)
-    if choice.entry is None:
+    entry = choice.entry
+    if entry is None and minutes is None and choice.alternative is not None:
+        entry = choice.alternative  # no length asked: the rendered one nearest the default will do
+    if entry is None:
         return _not_ready(handler_input, item, meditation.title, choice.minutes, choice.alternative)
-    adjusted = minutes is not None and not exact and abs(minutes - choice.minutes) >= 0.5
+    adjusted = minutes is not None and not exact and abs(minutes - entry.length_min) >= 0.5
     speech = v.say(
         "meditation/intro",
         title=meditation.title,
-        minutes=choice.minutes,
+        minutes=entry.length_min,
         asked_minutes=int(round(minutes)) if adjusted and minutes else None,
         surprise=asked == SURPRISE,
     )
-    token = AudioToken.new("meditation", item, choice.minutes)
-    log.info("meditation play starts kind=meditation length=%d", choice.minutes)
-    return audio.play(handler_input, deps, choice.entry, token, 0, speech)
+    token = AudioToken.new("meditation", item, entry.length_min)
+    log.info("meditation play starts length=%d", entry.length_min)
+    return audio.play(handler_input, deps, entry, token, 0, speech)
 
 
 def _empty_library(handler_input: HandlerInput) -> Response:

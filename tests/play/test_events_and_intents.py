@@ -15,7 +15,7 @@ import pytest
 from skill.speech import total_break_ms, validate_ssml
 from skill.store.sql import SqlJournalStore
 from tests.conftest import envelope, intent
-from tests.play.conftest import USER, Answer, event, with_player
+from tests.play.helpers import USER, Answer, event, with_player
 
 Ask = Callable[[dict[str, Any]], Answer]
 TOKEN = "med:loving-kindness:10:0123456789ab"
