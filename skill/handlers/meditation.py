@@ -54,7 +54,9 @@ def start_meditation(
     v = voice(handler_input)
     listening = audio.listening(deps)
     last = parse_token(getattr(deps.store.get_playback(user_id(handler_input)), "token", None))
-    item = choose_meditation(listening.meditation_ids(), asked, v.rng, avoid=last.item if last else None)
+    # a surprise comes from what is ready to play, when anything is
+    pool = (listening.rendered_ids("meditation") if asked == SURPRISE else []) or listening.meditation_ids()
+    item = choose_meditation(pool, asked, v.rng, avoid=last.item if last else None)
     if item is None:
         return _empty_library(handler_input)
     meditation = listening.catalogue()[item]
