@@ -88,34 +88,24 @@ def answer_from(status: int, said_header: str | None, body: dict[str, Any]) -> A
 
 # ---- the real rendered library ---------------------------------------------------------------------
 
-RENDERED = ("self-compassion-break", 3)  # one short meditation, rendered once per test session
+RENDERED = ("self-compassion-break", 3)  # the meditation the end-to-end tests play (its speaker clip comes with it)
+# what the test library holds, rendered once per test session: two short meditations (for next and
+# previous) and one breathing session
+RENDERS = (RENDERED, ("loving-kindness", 3), ("coherent", 2))
 PUBLIC_URL = "https://kindness.example.org"
 _rendered: dict[str, Path] = {}
 
 
 def render_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``kindness render --only self-compassion-break --length 3`` into a session directory, once."""
+    """``kindness render --only ID --length MIN`` for each of :data:`RENDERS` into one directory, once."""
     if "dir" not in _rendered:
         out = tmp_path_factory.mktemp("library")
-        meditation, minutes = RENDERED
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "skill.cli",
-                "render",
-                "--out",
-                str(out),
-                "--only",
-                meditation,
-                "--length",
-                str(minutes),
-            ],
-            cwd=ROOT,
-            check=True,
-            timeout=900,
-            capture_output=True,
-        )
+        for item, minutes in RENDERS:
+            command = ["render", "--out", str(out), "--only", item, "--length", str(minutes), "--quiet"]
+            done = subprocess.run(
+                [sys.executable, "-m", "skill.cli", *command], cwd=ROOT, timeout=900, capture_output=True, text=True
+            )
+            assert done.returncode == 0, f"kindness {' '.join(command)} failed:\n{done.stderr[-3000:]}"
         _rendered["dir"] = out
     return _rendered["dir"]
 
