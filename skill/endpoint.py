@@ -40,11 +40,13 @@ class AlexaEndpoint:
             payload = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BadRequest("body is not JSON") from exc
+        except RecursionError as exc:  # the decoder gives up on very deep nesting
+            raise BadRequest("body is nested too deeply") from exc
         if not isinstance(payload, dict) or not isinstance(payload.get("request"), dict):
             raise BadRequest("body is not an Alexa request envelope")
         if not isinstance(payload["request"].get("type"), str):
             raise BadRequest("request has no type")
-        try:
+        try:  # json.dumps is inside: it may give up on deep nesting too
             envelope = self.serializer.deserialize(json.dumps(payload), RequestEnvelope)
         except Exception as exc:  # the serializer raises many types on malformed input
             raise BadRequest("request envelope does not match Alexa's schema") from exc
