@@ -148,3 +148,50 @@ def test_sqlite_keeps_every_answered_entry_exactly_once_when_a_worker_is_killed(
         assert store.healthy()
     finally:
         store.engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_postgresql_keeps_every_answered_entry_exactly_once_when_a_worker_is_killed(
+    serve_skill: ServerFactory, fresh_postgres_url: str
+) -> None:
+    served = serve_skill(workers=2, database_url=fresh_postgres_url)
+    engine = sa.create_engine(fresh_postgres_url, poolclass=sa.pool.NullPool)
+    try:
+
+        def texts() -> list[str]:
+            with engine.connect() as conn:
+                return [r[0] for r in conn.execute(sa.text("SELECT text FROM gratitude_entries"))]
+
+        run_crash(served, texts)
+        served.stop()
+        # the killed workers' sessions are gone: nothing is left holding a transaction open
+        deadline = time.monotonic() + 20
+        while True:
+            with engine.connect() as conn:
+                stuck = conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                    )
+                ).scalar()
+            if stuck == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert stuck == 0
+        with engine.connect() as conn:
+            orphans = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM gratitude_entries g LEFT JOIN people p ON p.key = g.person"
+                    " WHERE p.key IS NULL"
+                )
+            ).scalar()
+        assert orphans == 0
+    finally:
+        engine.dispose()
+    settings = Settings.from_env({"KINDNESS_DATABASE_URL": fresh_postgres_url}).replace(user_secret=SECRET)
+    store = open_store(settings)
+    try:
+        assert store.healthy()
+    finally:
+        store.engine.dispose()
