@@ -63,7 +63,8 @@ class VoiceInterceptor(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         request = handler_input.request_envelope.request
         seed: object = self.seed if self.seed is not None else getattr(request, "request_id", None)
-        rng = random.Random(str(seed))
+        # bytes seed the same as the str would; surrogatepass keeps a malformed request id from raising
+        rng = random.Random(str(seed).encode("utf-8", "surrogatepass"))
         handler_input.attributes_manager.request_attributes[VOICE_ATTRIBUTE] = self.speech.voice(
             locale_of(handler_input), rng
         )
