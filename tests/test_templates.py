@@ -11,8 +11,6 @@ data dicts; every dict is rendered with every variant of the key, in every local
     options:
       - {}                    # a key that takes no data still lists one empty dict
 
-A file may also spell keys in full (``launch/welcome:``).
-
 Pick data that reaches every branch of the template, and awkward values where a person's words are
 spoken back (``&``, ``<``, quotes). A key without samples fails this test, and so do samples for a key
 that has no template.
@@ -55,7 +53,7 @@ def load_samples(key: str) -> list[dict[str, Any]] | None:
     if not path.is_file():
         return None
     samples = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    found = samples.get(key, samples.get(key.split("/", 1)[1]))
+    found = samples.get(key.split("/", 1)[1])
     return None if found is None else list(found)
 
 
