@@ -12,6 +12,7 @@ from skill.config import Settings
 from skill.endpoint import AlexaEndpoint
 from skill.speech import Speech
 from skill.store import JournalStore, open_store
+from skill.store.attributes import adapter_for
 from skill.verification import RequestVerifier
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def create_app(
     app.extensions["kindness.settings"] = settings
     app.extensions["kindness.store"] = journal
     app.extensions["kindness.endpoint"] = AlexaEndpoint(
-        build_skill(settings, journal, speech=speech),
+        build_skill(settings, journal, speech=speech, persistence_adapter=adapter_for(journal)),
         verifier or make_verifier(settings),
         speech=speech,
         max_body_bytes=settings.max_body_bytes,

@@ -80,7 +80,9 @@ class AlexaEndpoint:
         """The body as a JSON object shaped like a request envelope (not yet checked against the schema)."""
         try:
             payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        except RecursionError as exc:  # the decoder gives up on very deep nesting
+            raise BadRequest("body is nested too deeply") from exc
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BadRequest("body is not JSON") from exc
         if not isinstance(payload, dict) or not isinstance(payload.get("request"), dict):
             raise BadRequest("body is not an Alexa request envelope")
@@ -93,7 +95,7 @@ class AlexaEndpoint:
         return payload
 
     def deserialize(self, payload: dict[str, Any]) -> RequestEnvelope:
-        try:
+        try:  # json.dumps is inside: it may give up on deep nesting too
             envelope = self.serializer.deserialize(json.dumps(payload), RequestEnvelope)
         except Exception as exc:  # the serializer raises many types on malformed input
             raise BadRequest("request envelope does not match Alexa's schema") from exc

@@ -8,7 +8,7 @@ from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, LaunchRequest, Response
 
-from skill.handlers.base import voice
+from skill.handlers.base import VOICE_ATTRIBUTE, voice
 from skill.handlers.deps import Deps
 from skill.speech import Voice
 from skill.store.api import StoreUnavailable
@@ -16,20 +16,21 @@ from skill.store.api import StoreUnavailable
 log = logging.getLogger(__name__)
 
 
+def _voice(handler_input: HandlerInput, deps: Deps) -> Voice:
+    """The request's voice, or a default one when the failure came before the voice interceptor ran."""
+    if VOICE_ATTRIBUTE in handler_input.attributes_manager.request_attributes:
+        return voice(handler_input)
+    return deps.speech.voice(None)
+
+
 def _can_speak(handler_input: HandlerInput) -> bool:
     """Only requests with a session may carry speech (not AudioPlayer or system events)."""
     return isinstance(handler_input.request_envelope.request, IntentRequest | LaunchRequest)
 
 
-def _voice(handler_input: HandlerInput, deps: Deps) -> Voice:
-    """The request's voice, or the default one when the error struck before the voice was set."""
-    try:
-        return voice(handler_input)
-    except (KeyError, AssertionError):
-        return deps.speech.voice(None)
-
-
 class ErrorHandler(AbstractExceptionHandler):
+    """An exception handler built with the skill's dependencies (for a voice in any state)."""
+
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 

@@ -80,7 +80,7 @@ def test_a_failing_error_handler_in_an_audio_event_gets_an_empty_answer(
 ) -> None:
     monkeypatch.setattr(builtin.SilentHandler, "handle", _boom)
     monkeypatch.setattr(errors.CatchAllExceptionHandler, "handle", _boom)
-    body, said, _ = post(client, envelope({"type": "AudioPlayer.PlaybackStopped", "token": "t"}))
+    body, said, _ = post(client, envelope({"type": "Messaging.MessageReceived", "message": {}}))
     assert body == {"version": "1.0", "response": {}} and said == []
 
 
