@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,8 +49,12 @@ def server(request: pytest.FixtureRequest) -> Server:
     return found
 
 
+def newcomer() -> str:
+    return f"amzn1.ask.account.{uuid.uuid4()}"
+
+
 def test_a_launch_request_gets_the_welcome(server: Server) -> None:
-    answer = post(server, envelope({"type": "LaunchRequest"}))
+    answer = post(server, envelope({"type": "LaunchRequest"}, user=newcomer()))
     assert answer.status_code == 200
     assert answer.headers["X-Kindness-Said"].split(",")[:2] == ["launch/welcome", "launch/options"]
     text = spoken(answer)
@@ -80,7 +85,7 @@ def test_a_chunked_body_over_64_kib_is_a_413(server: Server) -> None:
 
 
 def test_a_chunked_launch_is_answered(server: Server) -> None:
-    body = json.dumps(envelope({"type": "LaunchRequest"})).encode()
+    body = json.dumps(envelope({"type": "LaunchRequest"}, user=newcomer())).encode()
     answer = post(server, iter([body[:100], body[100:]]))
     assert answer.status_code == 200 and "Inner Kindness" in spoken(answer)
 
