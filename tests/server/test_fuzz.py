@@ -227,6 +227,10 @@ def test_generated_envelopes_never_get_a_server_error(client: FlaskClient, paylo
 
 @pytest.mark.slow
 @FUZZ
-@given(body=st.binary(max_size=2048) | junk.map(lambda v: json.dumps(v).encode()))
+@given(
+    body=st.binary(max_size=2048)
+    | junk.map(lambda v: json.dumps(v).encode())
+    | st.integers(1, 6000).map(lambda n: b'{"request": {"type": "LaunchRequest", "n": ' + b"7" * n + b"}}")
+)
 def test_generated_raw_bodies_never_get_a_server_error(client: FlaskClient, body: bytes) -> None:
     assert post(client, body) == 400
