@@ -124,3 +124,10 @@ def test_healthz(server: Server) -> None:
     except requests.RequestException as exc:
         raise AssertionError(f"{exc}\n--- server log ---\n{server.output()[-3000:]}") from exc
     assert answer.status_code == 200 and answer.json() == {"status": "ok", "database": True}
+
+
+def test_a_huge_chunked_body_is_refused_without_a_server_error(kindness_server: Server) -> None:
+    """Waitress itself refuses bodies over 1 MiB; the answer is still a 413, never a 5xx."""
+    answer = requests.post(kindness_server.alexa, data=chunks(4 * 1024 * 1024), timeout=30)
+    assert answer.status_code == 413
+    assert "Traceback" not in answer.text
