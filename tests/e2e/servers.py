@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,10 +43,48 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def start(command: list[str], port: int, data_dir: Path, **env: str) -> Server:
-    """Start ``command`` and wait until GET /healthz answers 200 (or the process dies)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+class PortTaken(RuntimeError):
+    """Another process bound the port between our choosing it and the server binding it."""
+
+
+def _listening(server: Server, port: int) -> bool:
+    """The server's own log says it bound the port (waitress: "Serving on", gunicorn: "Listening at")."""
+    address = f"127.0.0.1:{port}"
+    return any(
+        address in line and ("Serving on" in line or "Listening at" in line) for line in server.output().splitlines()
+    )
+
+
+def _launch(command: list[str], port: int, data_dir: Path, env: dict[str, str]) -> Server:
     log = data_dir / "server.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + STARTUP_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = server.output()
+            if "in use" in output:
+                raise PortTaken(output)
+            raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
+        # only trust /healthz once our process says it holds the port: another test's server could
+        # have taken the port first and would answer in our place
+        if _listening(server, port):
+            try:
+                if requests.get(f"{server.url}/healthz", timeout=5).status_code == 200:
+                    return server
+            except requests.RequestException:  # slow while workers boot
+                pass
+        time.sleep(0.1)
+    stop(server)
+    raise RuntimeError(f"server did not answer /healthz within {STARTUP_S} s:\n{server.output()}")
+
+
+def start(command: Callable[[int], list[str]], data_dir: Path, **env: str) -> Server:
+    """Start ``command(port)`` on a free port and wait until it holds the port and /healthz answers 200."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     environment = {
         **os.environ,
         "KINDNESS_DATA_DIR": str(data_dir),
@@ -57,23 +95,14 @@ def start(command: list[str], port: int, data_dir: Path, **env: str) -> Server:
     }
     if "KINDNESS_SKILL_ID" not in env:
         environment.pop("KINDNESS_SKILL_ID", None)
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{server.output()}")
+    for attempt in range(3):
+        port = free_port()
         try:
-            if requests.get(f"{server.url}/healthz", timeout=5).status_code == 200:
-                return server
-        except requests.RequestException:  # refused while starting, or slow while workers boot
-            pass
-        time.sleep(0.1)
-    stop(server)
-    raise RuntimeError(f"server did not answer /healthz within {STARTUP_S} s:\n{server.output()}")
+            return _launch(command(port), port, data_dir, environment)
+        except PortTaken:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def stop(server: Server) -> None:
@@ -98,8 +127,7 @@ def gunicorn_command(port: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def kindness_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    port = free_port()
-    server = start(kindness_command(port), port, tmp_path_factory.mktemp("serve"))
+    server = start(kindness_command, tmp_path_factory.mktemp("serve"))
     yield server
     stop(server)
 
@@ -108,8 +136,7 @@ def kindness_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
 def gunicorn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not (BIN / "gunicorn").exists():
         pytest.fail("gunicorn is not installed: run scripts/setup --dev")
-    port = free_port()
-    server = start(gunicorn_command(port), port, tmp_path_factory.mktemp("gunicorn"))
+    server = start(gunicorn_command, tmp_path_factory.mktemp("gunicorn"))
     yield server
     stop(server)
 
@@ -117,11 +144,9 @@ def gunicorn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
 @pytest.fixture(scope="module")
 def verifying_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`kindness serve` with signature checks on (the default) and one accepted skill id."""
-    port = free_port()
     data = tmp_path_factory.mktemp("verifying")
     server = start(
-        kindness_command(port),
-        port,
+        kindness_command,
         data,
         KINDNESS_VERIFY_SIGNATURE="1",
         KINDNESS_SKILL_ID="amzn1.ask.skill.test",
