@@ -26,6 +26,8 @@ def make_verifier(settings: Settings) -> RequestVerifier:
         fetch_timeout_s=settings.cert_fetch_timeout_s,
     )
     verifier.warn_about_configuration()
+    if settings.verify_signature:
+        verifier.trust_store()  # fail at start, not on the first request, when there is no CA bundle
     return verifier
 
 

@@ -23,6 +23,7 @@ import posixpath
 import re
 import ssl
 import threading
+import time
 import urllib.parse
 import urllib.request
 import warnings
@@ -98,15 +99,25 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def http_fetch(timeout_s: float = 3.0, max_bytes: int = MAX_CERT_BYTES) -> Fetch:
-    """A fetch function: GET over HTTPS, no redirects, at most ``max_bytes``, within ``timeout_s``."""
+    """A fetch function: GET, no redirects, at most ``max_bytes`` (+1 to tell it was more), and the whole
+    download within about ``timeout_s`` (each socket wait, and the total, so a trickle cannot hold it)."""
     opener = urllib.request.build_opener(_NoRedirect())
 
     def fetch(url: str) -> bytes:
+        deadline = time.monotonic() + timeout_s
+        chunks: list[bytes] = []
+        size = 0
         with opener.open(url, timeout=timeout_s) as answer:
-            data = answer.read(max_bytes + 1)
-        if not isinstance(data, bytes):
-            raise OSError("certificate download returned no bytes")
-        return data
+            while size <= max_bytes:
+                # read1: whatever has arrived (one socket read), so the deadline is checked as bytes trickle in
+                chunk = answer.read1(min(16 * 1024, max_bytes + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if time.monotonic() > deadline:
+                    raise TimeoutError("certificate download timed out")
+        return b"".join(chunks)
 
     return fetch
 
@@ -296,12 +307,15 @@ class RequestVerifier:
         key = leaf.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
             raise VerificationError("signing certificate does not hold an RSA key")
-        verifier = (
-            x509v.PolicyBuilder().store(self.trust_store()).time(now).build_server_verifier(x509v.DNSName(ECHO_API_SAN))
-        )
+        try:
+            store = self.trust_store()
+        except RuntimeError as exc:
+            log.error("cannot verify requests: %s", exc)
+            raise VerificationError("this server has no trusted roots") from exc
+        verifier = x509v.PolicyBuilder().store(store).time(now).build_server_verifier(x509v.DNSName(ECHO_API_SAN))
         try:
             verified = verifier.verify(leaf, intermediates)
-        except x509v.VerificationError as exc:
+        except Exception as exc:  # VerificationError, or a certificate the verifier cannot process
             raise VerificationError("signing certificate does not chain to a trusted root") from exc
         return _Trusted(
             key=key,

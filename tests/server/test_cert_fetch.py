@@ -6,11 +6,14 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
-from skill.verification import RequestVerifier, VerificationError, http_fetch
-from tests.server.pki import CERT_URL, Authority
+from skill.app import create_app
+from skill.config import Settings
+from skill.verification import RequestVerifier, VerificationError, http_fetch, load_bundle
+from tests.server.pki import CERT_URL, Authority, signed
 
 BIG = b"-----BEGIN CERTIFICATE-----\n" + b"A" * (200 * 1024)
 
@@ -28,6 +31,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", "/chain.pem")
             self.end_headers()
+        elif self.path == "/trickle.pem":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(self.chain)))
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                for i in range(len(self.chain)):
+                    self.wfile.write(self.chain[i : i + 1])
+                    self.wfile.flush()
+                    if self.release.wait(0.2):
+                        return
         elif self.path == "/slow.pem":
             self.release.wait(30)
             self._send(200, self.chain)
@@ -78,6 +91,12 @@ def test_a_server_that_never_answers_times_out(base_url: str) -> None:
         http_fetch(timeout_s=0.5)(f"{base_url}/slow.pem")
 
 
+def test_a_trickle_cannot_hold_the_fetch_past_its_deadline(base_url: str) -> None:
+    """One byte every 0.2 s never trips the per-read timeout, only the overall deadline."""
+    with pytest.raises(TimeoutError, match="timed out"):
+        http_fetch(timeout_s=1.0)(f"{base_url}/trickle.pem")
+
+
 def test_the_verifier_refuses_a_chain_over_the_cap_from_a_real_fetch(
     base_url: str, make_verifier: Callable[..., RequestVerifier]
 ) -> None:
@@ -103,3 +122,34 @@ def test_a_real_fetch_feeds_a_valid_chain_to_the_verifier(
     verifier = make_verifier(fetch=lambda url: fetch(f"{base_url}/chain.pem"))
     key = verifier.signing_key(CERT_URL)
     assert key.public_numbers() == authority.leaf_key.public_key().public_numbers()
+
+
+# ---- the trust store ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_ca_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenSSL's CA file (SSL_CERT_FILE) is an empty file: the server trusts no root at all."""
+    empty = tmp_path / "empty-bundle.pem"
+    empty.write_bytes(b"")
+    monkeypatch.setenv("SSL_CERT_FILE", str(empty))
+
+
+@pytest.mark.usefixtures("no_ca_bundle")
+def test_without_trusted_roots_a_signed_request_is_refused_not_an_error(
+    make_verifier: Callable[..., RequestVerifier], authority: Authority
+) -> None:
+    body, headers = signed({"request": {"type": "LaunchRequest"}}, authority.leaf_key)
+    with pytest.raises(VerificationError, match="no trusted roots"):
+        make_verifier(trust_store=None).verify_body(body, headers)
+
+
+@pytest.mark.usefixtures("no_ca_bundle")
+def test_without_trusted_roots_the_server_refuses_to_start(settings: Settings) -> None:
+    with pytest.raises(RuntimeError, match="no certificates"):
+        create_app(settings.replace(verify_signature=True))
+
+
+def test_the_bundle_loader_skips_what_it_cannot_read(authority: Authority) -> None:
+    broken = b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"
+    assert load_bundle(broken + authority.chain()) == [authority.leaf, authority.intermediate]
