@@ -79,20 +79,25 @@ BUILTIN_SAMPLES: dict[str, tuple[str, ...]] = {
     "AMAZON.ShuffleOffIntent": ("shuffle off", "turn off shuffle", "stop shuffling", "no shuffle"),
 }
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words a person adds without changing what they ask: cheap to skip.
-FILLERS = frozenset(
+FILLERS = _words(
     """um umm uh uhh er erm hmm ah oh hey hi hello alexa please just like so well actually really maybe now
     basically honestly kind sort pretty quite very bit little you know mean think guess right okay ok then also
-    today again some yeah sure yes try""".split()
+    today again some yeah sure yes try"""
 )
 # Small words that carry grammar more than meaning: cheaper to skip than content words.
-FUNCTION_WORDS = frozenset(
+FUNCTION_WORDS = _words(
     """i me my a an the to and of for it is that this can could would will with in on at we us let do did
-    am are was were be been have has had so""".split()
+    am are was were be been have has had so"""
 )
 # Words of a sample that may go unsaid at a small cost.
-SOFT_LITERALS = frozenset(
-    """a an the my some me to of for please let us i you can could would am is are was have been it that this""".split()
+SOFT_LITERALS = _words(
+    """a an the my some me to of for please let us i you can could would am is are was have been it that this"""
 )
 # Polite openings stripped for a second try ("could you give me an affirmation").
 PREAMBLES = tuple(

@@ -53,9 +53,10 @@ class InProcessTransport:
             from skill.store import open_store
 
             if store is None:
-                self.store = open_store(settings)
+                store = open_store(settings)
                 self._own_store = True
-            skill = build_skill(settings, self.store, seed=seed)
+            self.store = store
+            skill = build_skill(settings, store, seed=seed)
         self.skill = skill
         self.serializer = DefaultSerializer()
 
