@@ -140,6 +140,7 @@ STEM_EDITS = 1
 MAX_SPAN = {"AMAZON.NUMBER": 5, "AMAZON.DURATION": 7}
 MAX_CUSTOM_SPAN = 6
 CANDIDATES = 60
+EXACT = 0.97  # a score this high is the sample itself (free text costs a hair)
 REORDER_CANDIDATES = 12
 REORDER_BELOW = 0.8
 
@@ -282,7 +283,7 @@ class Nlu:
         if not tokens.words:
             return Parse(utterance, FALLBACK, {}, 0.0, notes=["nothing to match"])
         best = self._best_match(tokens)
-        for preamble in PREAMBLES:
+        for preamble in PREAMBLES if best is None or best[0] < EXACT else ():
             if tokens.words[: len(preamble)] == preamble and len(tokens.words) > len(preamble):
                 k = len(preamble)
                 stripped = Tokens(tokens.words[k:], tokens.origin[k:], tokens.original)
@@ -345,6 +346,8 @@ class Nlu:
         for lower_bound, _, matcher in ranked[:CANDIDATES]:
             if best is not None and 1 - lower_bound < best[0]:
                 break
+            if best is not None and best[0] >= EXACT and matcher.literal_count <= best[1]:
+                continue  # an exact match is only beaten by a more specific exact match
             consider(matcher, self._align(heard, matcher))
         if best is None or best[0] < REORDER_BELOW:
             covered = sorted(ranked, key=lambda r: (r[1] / max(1, len(r[2].literals)), -r[2].weight))
