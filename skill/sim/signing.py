@@ -200,7 +200,7 @@ def serve(argv: list[str] | None = None) -> int:
     settings = Settings.from_env().replace(verify_signature=True)
     authority = ensure_test_authority(args.ca_dir or default_directory())
     verifier = trusting_verifier(authority, skill_ids=settings.skill_ids, verify_signature=True)
-    app = create_app(settings, verifier=verifier)  # type: ignore[call-arg,unused-ignore]
+    app = create_app(settings, verifier=verifier)
     print(f"verifying signatures against the simulator's test CA in {authority.directory}", flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=4, ident="inner-kindness-sim-trust")
     return 0

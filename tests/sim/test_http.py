@@ -130,3 +130,65 @@ def test_a_bad_body_through_the_transport_is_a_clear_error(server: str) -> None:
     assert answer.status == 400
     assert answer.error is not None and answer.error.startswith("HTTP 400")
     assert not answer.ok
+
+
+@pytest.fixture(scope="module")
+def trusting_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`python -m skill.sim.signing serve`: signatures ON, trusting only the simulator's test CA."""
+    data = tmp_path_factory.mktemp("trusting-data")
+    port = _free_port()
+    env = {**os.environ, "KINDNESS_DATA_DIR": str(data)}
+    for name in ("KINDNESS_DATABASE_URL", "KINDNESS_SKILL_ID", "KINDNESS_VERIFY_SIGNATURE"):
+        env.pop(name, None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skill.sim.signing", "serve", "--port", str(port)],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "server exited") from None
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the trusting server did not start")
+        yield f"{base}/alexa", data
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if process.stderr:
+            process.stderr.close()
+
+
+@pytest.mark.slow
+def test_signed_requests_pass_real_verification_and_unsigned_ones_are_refused(
+    trusting_server: tuple[str, Path], settings: Settings
+) -> None:
+    url, server_data = trusting_server
+    signed_settings = settings.replace(data_dir=server_data)  # the CA the server made and trusts
+    out = io.StringIO()
+    code = cli.main(
+        ["--url", url, "--sign", "--explain", "open inner kindness", "stop"], out=out, settings=signed_settings
+    )
+    assert code == 0, out.getvalue()
+    assert "said: launch/welcome" in out.getvalue()
+    assert "said: builtin/goodbye" in out.getvalue()
+
+    out = io.StringIO()
+    assert cli.main(["--url", url, "open inner kindness"], out=out, settings=signed_settings) == 1
+    assert "✗ HTTP 400" in out.getvalue()
+
+    other_ca = settings.replace(data_dir=settings.data_dir / "elsewhere")  # a CA the server never trusted
+    out = io.StringIO()
+    assert cli.main(["--url", url, "--sign", "open inner kindness"], out=out, settings=other_ca) == 1
+    assert "✗ HTTP 400" in out.getvalue()
