@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,17 +43,21 @@ def repl(device: Device, presenter: Presenter, settings: Settings) -> int:
     """Read lines until :quit or end of input; every line is an utterance or a :command."""
 
     history = _history(settings)
-    presenter.echo = False  # the prompt already shows what was typed
+    interactive = sys.stdin.isatty()
+    presenter.echo = not interactive  # at a terminal the prompt already shows what was typed
+    prompt = PROMPT if interactive and not presenter.json_lines else ""
     presenter.text(BANNER)
     try:
         while True:
             try:
-                line = input(PROMPT)
+                line = input(prompt)
             except EOFError:
                 break
             except KeyboardInterrupt:
                 presenter.text("")
                 continue
+            if history is not None and not interactive and line.strip():
+                history[0].add_history(line)  # input() records lines itself only at a terminal
             if line.strip() in {"?", ":?"}:
                 presenter.text(HELP)
                 continue
