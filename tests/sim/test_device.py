@@ -235,3 +235,56 @@ def test_catalogue_finds_files_and_refuses_paths_outside_the_library(tmp_path: P
     assert catalogue.lookup("https://elsewhere/b.mp3") == (None, None, None)
     (tmp_path / "manifest.json").write_text("{not json")
     assert AudioCatalogue(tmp_path, "https://x").lookup("https://x/audio/meditations/a.mp3")[1] is None
+
+
+PLAYBACK_SCRIPT = """
+name: a meditation paused and resumed on the project's own skill
+turns:
+  - say: ask inner kindness for a ten minute loving kindness meditation
+    expect:
+      intent: MeditationIntent
+      slots: {meditation: loving-kindness, minutes: 10}
+      directive: AudioPlayer.Play
+      requests: [AudioPlayer.PlaybackStarted]
+      session_ended: true
+  - wait: 90s
+  - say: stop
+    expect: {intent: AMAZON.PauseIntent, directive: AudioPlayer.Stop, requests: [AudioPlayer.PlaybackStopped]}
+  - say: resume
+    expect: {intent: AMAZON.ResumeIntent, directive: AudioPlayer.Play, requests: [AudioPlayer.PlaybackStarted]}
+  - finish: true
+    expect: {requests: [AudioPlayer.PlaybackFinished]}
+"""
+
+
+def test_pause_and_resume_end_to_end_on_the_project_skill(
+    settings: Settings, make_device: Callable[..., Device], tmp_path: Path
+) -> None:
+    import hashlib
+
+    import yaml
+
+    from skill.sim.script import parse_script, run_script
+
+    clip = settings.audio_dir / "meditations" / "loving-kindness-10min.mp3"
+    clip.parent.mkdir(parents=True, exist_ok=True)
+    clip.write_bytes(b"ID3" + bytes(2048))
+    clip.with_suffix(".vtt").write_text("WEBVTT\n")
+    entry = {
+        "id": "loving-kindness",
+        "kind": "meditation",
+        "title": "Loving-kindness",
+        "length_min": 10,
+        "file": "meditations/loving-kindness-10min.mp3",
+        "duration_ms": 600_000,
+        "sha256": hashlib.sha256(clip.read_bytes()).hexdigest(),
+        "captions": "meditations/loving-kindness-10min.vtt",
+    }
+    (settings.audio_dir / "manifest.json").write_text(json.dumps([entry]))
+    device = make_device(user="listener", catalogue=AudioCatalogue(settings.audio_dir, settings.public_url))
+    result = run_script(parse_script(yaml.safe_load(PLAYBACK_SCRIPT)), device)
+    assert result.ok, result.diff()
+    resumed = result.steps[3].turns[0].response["directives"][0]
+    assert resumed["audioItem"]["stream"]["offsetInMilliseconds"] == 90_000
+    assert device.player.activity == "FINISHED"
+    assert_lossless([t for step in result.steps for t in step.turns])

@@ -200,3 +200,10 @@ def test_invocation_forms(utterance: str, kind: str | None, rest: str) -> None:
 
     found_kind, found_rest = split_invocation(re.sub(r"^\s*alexa[\s,]*", "", utterance, flags=re.I), "inner kindness")
     assert (found_kind, found_rest) == (kind, rest)
+
+
+def test_each_locale_understands_its_own_feeling_words() -> None:
+    gb = Nlu(load_model("en-GB")).parse("i'm feeling knackered")
+    assert (gb.intent, _slots_of(gb)) == ("CheckInIntent", {"feeling": "tired"})
+    us = Nlu(load_model("en-US")).parse("i'm feeling knackered")
+    assert us.slots["feeling"].status == "ER_SUCCESS_NO_MATCH"
