@@ -82,7 +82,7 @@ class PgCluster:
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
         self.user = _run_as()
-        self.root = Path(tempfile.mkdtemp(prefix="kindness-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="kindness-pg-", dir=self._base_dir()))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = free_port()
@@ -92,6 +92,16 @@ class PgCluster:
             ["initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8"]
             + ["--locale=C", "--no-sync"]
         )
+
+    def _base_dir(self) -> str | None:
+        """Where to make the cluster's directory: one the unprivileged account can reach, when we are root."""
+        if self.user is None:
+            return None
+        for candidate in (tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"):
+            path = Path(candidate).resolve()
+            if path.is_dir() and all(os.stat(p).st_mode & 0o001 for p in (path, *path.parents)):
+                return str(path)
+        raise ClusterError("no temporary directory that the postgres account can reach")
 
     def _run(self, argv: Sequence[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
         command = [str(self.bindir / argv[0]), *argv[1:]]
