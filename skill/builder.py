@@ -24,6 +24,7 @@ from skill.handlers import (
     kindness,
     launch,
     meditation,
+    offers,
     playback,
     safety,
 )
@@ -37,7 +38,19 @@ log = logging.getLogger("skill.requests")
 
 # Order matters: the first handler whose can_handle is true answers. Safety comes first so crisis
 # language is answered before any practice; the catch-all comes last.
-HANDLER_MODULES = [safety, playback, launch, gratitude, checkin, breathing, meditation, kindness, data, builtin]
+HANDLER_MODULES = [
+    safety,
+    playback,
+    launch,
+    gratitude,
+    checkin,
+    breathing,
+    meditation,
+    kindness,
+    data,
+    offers,
+    builtin,
+]
 
 
 class VoiceInterceptor(AbstractRequestInterceptor):
@@ -50,7 +63,8 @@ class VoiceInterceptor(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         request = handler_input.request_envelope.request
         seed: object = self.seed if self.seed is not None else getattr(request, "request_id", None)
-        rng = random.Random(str(seed))
+        # bytes seed the same as the str would; surrogatepass keeps a malformed request id from raising
+        rng = random.Random(str(seed).encode("utf-8", "surrogatepass"))
         handler_input.attributes_manager.request_attributes[VOICE_ATTRIBUTE] = self.speech.voice(
             locale_of(handler_input), rng
         )
