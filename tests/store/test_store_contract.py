@@ -316,3 +316,9 @@ def test_times_in_any_zone_are_kept_as_the_same_instant(journal: SqlJournalStore
     assert [c.created_at for c in journal.checkins_since(ALICE, local)] == [local]
     assert journal.streak(ALICE, date(2026, 3, 9)) == 1  # the UTC day
     assert journal.streak(ALICE, date(2026, 3, 11)) == 0
+
+
+def test_a_bug_is_not_disguised_as_an_outage(journal: SqlJournalStore) -> None:
+    with pytest.raises(sa.exc.IntegrityError):
+        journal.add_gratitude(ALICE, None, at())  # type: ignore[arg-type]
+    assert journal.gratitude_between(ALICE, at(days=-1), at(days=1)) == []

@@ -116,3 +116,15 @@ def test_days_and_times_are_utc_whatever_the_servers_time_zone(own_cluster: PgCl
     assert all(e.created_at.utcoffset() == timedelta(0) for e in saved)
     assert store.streak(USER, date(2026, 3, 10)) == 2
     store.engine.dispose()
+
+
+def test_an_exhausted_pool_is_store_unavailable(pg_store: SqlJournalStore) -> None:
+    held = [pg_store.engine.connect() for _ in range(10)]  # pool_size 5 + max_overflow 5
+    try:
+        with pytest.raises(StoreUnavailable, match="TimeoutError"):
+            pg_store.add_gratitude(USER, "no room", NOW)
+    finally:
+        for conn in held:
+            conn.close()
+    pg_store.add_gratitude(USER, "room again", NOW)
+    assert [e.text for e in pg_store.gratitude_between(USER, *EVER)] == ["room again"]
