@@ -8,6 +8,7 @@ exists, else as ``nobody``.
 
 from __future__ import annotations
 
+import atexit
 import os
 import pwd
 import re
@@ -86,8 +87,12 @@ class PgCluster:
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = free_port()
+        atexit.register(self.destroy)  # also when the run is interrupted
         if self.user is not None:
             os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
+
+    def init(self) -> None:
+        """Create the cluster's files (initdb)."""
         self._run(
             ["initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8"]
             + ["--locale=C", "--no-sync"]
@@ -162,9 +167,11 @@ class PgCluster:
         return self.url(name)
 
     def destroy(self) -> None:
-        """Stop the server at once and remove its directory."""
+        """Stop the server at once and remove its directory (again is harmless)."""
+        if not self.root.exists():
+            return
         try:
-            if self.running():
+            if self.data.exists() and self.running():
                 self.stop("immediate")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
@@ -179,9 +186,11 @@ def start_cluster() -> PgCluster:
     bindir = find_bindir()
     if bindir is None:
         unavailable("no initdb/pg_ctl found (scripts/setup --dev installs PostgreSQL with apt)")
+    cluster = PgCluster(bindir)
     try:
-        cluster = PgCluster(bindir)
+        cluster.init()
     except (ClusterError, subprocess.TimeoutExpired, OSError) as exc:
+        cluster.destroy()
         unavailable(f"initdb failed: {exc}")
     try:
         cluster.start()
