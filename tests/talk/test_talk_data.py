@@ -32,7 +32,7 @@ def test_what_do_you_keep_about_me_answers_plainly(chat: Conversation, store: Sq
         "first_seen": "2026-11-15",
     }
     assert "2 entries in your gratitude journal" in turn.text
-    assert "1 check-in:" in turn.text and "1 practice you did" in turn.text
+    assert "1 check-in:" in turn.text and "1 so far" in turn.text
     assert "delete my journal" in turn.text
     assert "my sister" not in turn.text  # counts, not contents
 

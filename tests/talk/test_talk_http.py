@@ -109,11 +109,11 @@ def test_gratitude_conversation(server: Server) -> None:
     keys, text, payload = chat.say("GratitudeIntent")
     assert keys[0] == "gratitude/prompt" and payload["response"]["directives"][0]["type"] == "Dialog.ElicitSlot"
     keys, text, _ = chat.say("GratitudeIntent", thing="my sister Ottoline")
-    assert keys[0] == "gratitude/thanks" and text.startswith("your sister Ottoline.")
+    assert keys[0] == "gratitude/thanks" and text.startswith("Your sister Ottoline.")
     keys, text, _ = chat.say("AMAZON.NoIntent")
     assert keys[0] == "gratitude/done"
     keys, text, _ = HttpChat(server, chat.user).say("GratitudeRecallIntent")
-    assert keys[0] == "gratitude/read_back" and "your sister Ottoline, today." in text
+    assert keys[0] == "gratitude/read_back" and "Your sister Ottoline, today." in text
 
 
 def test_check_in_conversation(server: Server) -> None:

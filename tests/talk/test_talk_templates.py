@@ -3,6 +3,7 @@ valid SSML within Alexa's limits, with no leftover template syntax."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ CONVERSATIONS = ("launch", "gratitude", "checkin", "breathing", "kindness", "aff
 SAMPLES = Path(__file__).resolve().parent.parent / "template_samples"
 LOCALES = ("en", "en-US", "en-CA", "en-GB", "en-IE", "en-AU", "en-IN", "en-NZ")
 speech = Speech(PROJECT_ROOT / "templates")
+RUN_ON = re.compile(r"[a-z][.?!,][A-Za-z]")  # "today.What": a template line break swallowed a space
 
 
 def samples(conversation: str) -> dict[str, list[dict[str, Any]]]:
@@ -44,10 +46,11 @@ def test_every_variant_renders_to_valid_ssml(conversation: str) -> None:
                     assert validate_ssml(ssml) == [], (key, locale, variant, data, ssml)
                     text = to_plain_text(ssml, show_pauses=False)
                     assert text or key.startswith("breathing/begin"), (key, data)
+                    assert not RUN_ON.search(to_plain_text(ssml, show_pauses=True)), (key, data, ssml)
                     for leftover in ("{{", "}}", "{%", "%}", "{#"):
                         assert leftover not in ssml, (key, ssml)
 
 
 def test_text_in_data_is_escaped() -> None:
     said = speech.render("gratitude/thanks", "en-US", thing="fish & chips <b>", count=1)
-    assert "fish &amp; chips &lt;b&gt;" in said.ssml and validate_ssml(said.ssml) == []
+    assert "Fish &amp; chips &lt;b&gt;" in said.ssml and validate_ssml(said.ssml) == []
