@@ -37,7 +37,7 @@ def test_carrier_words_in_the_slot_are_not_kept(chat: Conversation, store: SqlJo
 def test_gratitude_without_a_thing_invites_one_and_elicits_the_slot(chat: Conversation, store: SqlJournalStore) -> None:
     turn = chat.say("GratitudeIntent")
     assert turn.keys == ["gratitude/prompt", "gratitude/prompt_reprompt"]
-    assert turn.text.endswith(("count.", "big.")) and turn.data("gratitude/prompt") == {"count": 0}
+    assert turn.text.endswith(("count.", "big.")) and turn.data("gratitude/prompt") == {"count": 0, "elicit": True}
     assert turn.directives[0]["type"] == "Dialog.ElicitSlot"
     assert turn.directives[0]["slotToElicit"] == "thing"
     assert turn.directives[0]["updatedIntent"]["name"] == "GratitudeIntent"

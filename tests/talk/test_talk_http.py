@@ -107,7 +107,7 @@ def test_launch_first_then_welcome_back(server: Server) -> None:
 def test_gratitude_conversation(server: Server) -> None:
     chat = HttpChat(server, "amzn1.ask.account.HTTP-GRATITUDE")
     keys, text, payload = chat.say("GratitudeIntent")
-    assert keys[0] == "gratitude/prompt" and payload["response"]["directives"][0]["type"] == "Dialog.ElicitSlot"
+    assert keys[0] == "gratitude/prompt" and payload["response"]["shouldEndSession"] is False
     keys, text, _ = chat.say("GratitudeIntent", thing="my sister Ottoline")
     assert keys[0] == "gratitude/thanks" and text.startswith("Your sister Ottoline.")
     keys, text, _ = chat.say("AMAZON.NoIntent")
