@@ -167,9 +167,11 @@ class BreathingHandler(Handler):
 
 
 def on_offer_yes(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
-    """Yes to "shall we breathe together?" (offer kind ``breathing``, payload ``pattern``)."""
+    """Yes to "shall we breathe together?" (offer kind ``breathing``, payload ``pattern``, optional ``minutes``)."""
     pattern = PATTERNS.get(str(offer.get("pattern")), PATTERNS[DEFAULT_PATTERN])
-    return breathe(deps, handler_input, pattern)
+    minutes = offer.get("minutes")
+    usable = isinstance(minutes, int) and not isinstance(minutes, bool) and 1 <= minutes <= MAX_MINUTES
+    return breathe(deps, handler_input, pattern, minutes=minutes if usable else None)
 
 
 def on_audio_no(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:

@@ -19,8 +19,8 @@ SUMMARY_DAYS = 7
 OFFER_FOR_KIND = {
     "difficult": {"kind": "compassion_break"},
     "pleasant": {"kind": "savour"},
-    "neutral": {"kind": "breathing", "pattern": "coherent"},
-    "unknown": {"kind": "breathing", "pattern": "coherent"},
+    "neutral": {"kind": "breathing", "pattern": "coherent", "minutes": 1},
+    "unknown": {"kind": "breathing", "pattern": "coherent", "minutes": 1},
 }
 
 
