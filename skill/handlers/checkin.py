@@ -16,7 +16,7 @@ from skill.practices.moods import FEELINGS, kind_of, parse_intensity, summarise
 
 SUMMARY_DAYS = 7
 # What each kind of feeling is offered next.
-OFFER_FOR_KIND = {
+OFFER_FOR_KIND: dict[str, dict[str, Any]] = {
     "difficult": {"kind": "compassion_break"},
     "pleasant": {"kind": "savour"},
     "neutral": {"kind": "breathing", "pattern": "coherent", "minutes": 1},
