@@ -33,6 +33,7 @@ from skill.handlers.deps import Deps, utc_now
 from skill.handlers.reply import OfferRequestInterceptor, OfferResponseInterceptor
 from skill.speech import Speech
 from skill.store.api import JournalStore
+from skill.store.attributes import adapter_for
 
 log = logging.getLogger("skill.requests")
 
@@ -63,7 +64,8 @@ class VoiceInterceptor(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         request = handler_input.request_envelope.request
         seed: object = self.seed if self.seed is not None else getattr(request, "request_id", None)
-        rng = random.Random(str(seed))
+        # bytes seed the same as the str would; surrogatepass keeps a malformed request id from raising
+        rng = random.Random(str(seed).encode("utf-8", "surrogatepass"))
         handler_input.attributes_manager.request_attributes[VOICE_ATTRIBUTE] = self.speech.voice(
             locale_of(handler_input), rng
         )
@@ -102,6 +104,8 @@ def build_skill(
 ) -> CustomSkill:
     """The skill: every handler in order, interceptors for voice and logging, error handlers."""
     deps = Deps(settings=settings, store=store, speech=speech or Speech(settings.templates_dir), clock=clock)
+    if persistence_adapter is None:
+        persistence_adapter = adapter_for(store)  # ask-sdk persistent attributes live in the journal store
     builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)  # type: ignore[arg-type]
     builder.add_global_request_interceptor(VoiceInterceptor(deps.speech, seed))
     builder.add_global_request_interceptor(RequestLogInterceptor())

@@ -80,10 +80,14 @@ def split_variants(source: str) -> list[str]:
     return parts or [source]
 
 
+# A locale comes from the request: only a tag shaped like "en", "en-GB" or "zh-Hant-TW" may name a folder.
+_LOCALE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}")
+
+
 def locale_chain(locale: str | None) -> list[str]:
     """Template folders to try for a locale, most specific first: en-GB -> en -> default."""
     chain: list[str] = []
-    if locale:
+    if locale and _LOCALE_TAG.fullmatch(locale):
         chain.append(locale)
         lang = locale.split("-")[0].split("_")[0].lower()
         chain.append(lang)

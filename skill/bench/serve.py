@@ -1,0 +1,387 @@
+"""`kindness bench serve`: our skill vs a bare Flask + ask-sdk-core hello world, under gunicorn, on loopback.
+
+Each server runs with the same gunicorn settings (sync workers, two by default) on 127.0.0.1; a load
+generator in its own process (:mod:`skill.bench.loadgen`) drives it for a fixed time at each
+concurrency. Our skill answers a mix of real turns (launch, a check-in, a gratitude entry that writes
+to the journal, a breathing request); the baseline gets the very same request bodies. Our skill is
+measured with request verification off and on (a warm certificate cache, a test CA it trusts). The
+table shows requests/s and p50/p99 latency, and the ratios against the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import platform
+import shlex
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from skill.bench.process import Served, gunicorn
+from skill.bench.signing import TestAuthority
+
+OUR_APP = "skill.app:create_app()"
+BASELINE_APP = "skill.bench.hello:create_app()"
+APPLICATION_ID = "amzn1.ask.skill.bench"
+P99_TARGET = 1.25
+VERIFY_TARGET = 1.05
+
+# ---- the turns ----------------------------------------------------------------------------------
+
+
+def envelope(request: dict[str, Any], user: str, *, new: bool = True) -> dict[str, Any]:
+    """An Alexa request envelope around ``request``, as a real device would send it."""
+    request = {
+        "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "locale": "en-US",
+        **request,
+    }
+    system = {
+        "application": {"applicationId": APPLICATION_ID},
+        "user": {"userId": user},
+        "device": {"deviceId": "amzn1.ask.device.BENCH", "supportedInterfaces": {"AudioPlayer": {}}},
+        "apiEndpoint": "https://api.amazonalexa.com",
+        "apiAccessToken": "token",
+    }
+    return {
+        "version": "1.0",
+        "session": {
+            "new": new,
+            "sessionId": f"amzn1.echo-api.session.{user[-8:]}",
+            "application": {"applicationId": APPLICATION_ID},
+            "user": {"userId": user},
+            "attributes": {},
+        },
+        "context": {"System": system},
+        "request": request,
+    }
+
+
+def _slot(name: str, value: str, resolved_id: str | None = None) -> dict[str, Any]:
+    slot: dict[str, Any] = {"name": name, "value": value, "confirmationStatus": "NONE"}
+    if resolved_id:
+        slot["resolutions"] = {
+            "resolutionsPerAuthority": [
+                {
+                    "authority": f"amzn1.er-authority.echo-sdk.{APPLICATION_ID}.{name}",
+                    "status": {"code": "ER_SUCCESS_MATCH"},
+                    "values": [{"value": {"name": value, "id": resolved_id}}],
+                }
+            ]
+        }
+    return slot
+
+
+def intent(name: str, *slots: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "IntentRequest",
+        "dialogState": "COMPLETED",
+        "intent": {"name": name, "confirmationStatus": "NONE", "slots": {s["name"]: s for s in slots}},
+    }
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One kind of request in the mix, and the conversation whose template key should answer it."""
+
+    name: str
+    conversation: str
+    build: Callable[[str, int], dict[str, Any]]  # (user, n) -> envelope
+
+
+TURNS = [
+    Turn("launch", "launch", lambda user, n: envelope({"type": "LaunchRequest"}, user)),
+    Turn(
+        "check-in",
+        "checkin",
+        lambda user, n: envelope(
+            intent("CheckInIntent", _slot("feeling", "anxious", "anxious"), _slot("intensity", "6")), user, new=False
+        ),
+    ),
+    Turn(
+        "gratitude",
+        "gratitude",
+        lambda user, n: envelope(
+            intent("GratitudeIntent", _slot("thing", f"the walk by the river number {n}")), user, new=False
+        ),
+    ),
+    Turn(
+        "breathing",
+        "breathing",
+        lambda user, n: envelope(intent("BreathingIntent", _slot("pattern", "box breathing", "box")), user, new=False),
+    ),
+]
+
+
+def bodies(per_turn: int, users: int = 32) -> list[bytes]:
+    """``per_turn`` fresh envelopes of every turn, interleaved (launch, check-in, gratitude, breathing, ...)."""
+    out: list[bytes] = []
+    for n in range(per_turn):
+        user = f"amzn1.ask.account.BENCH{n % users:04d}"
+        out += [json.dumps(turn.build(user, n)).encode() for turn in TURNS]
+    return out
+
+
+# ---- servers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """One server under test and how to sign requests for it."""
+
+    label: str
+    served: Served
+    sign: Callable[[bytes], dict[str, str]] | None = None
+    database: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def our_env(data_dir: Path, *, verify: bool, authority: TestAuthority | None = None) -> dict[str, str]:
+    env = {
+        "KINDNESS_DATA_DIR": str(data_dir),
+        "KINDNESS_DATABASE_URL": f"sqlite:///{data_dir / 'journal.sqlite3'}",
+        "KINDNESS_USER_SECRET": "bench-secret",
+        "KINDNESS_SKILL_ID": APPLICATION_ID,
+        "KINDNESS_VERIFY_SIGNATURE": "1" if verify else "0",
+    }
+    if verify and authority is not None:
+        env.update(verification_env(authority))
+    return env
+
+
+def verification_env(authority: TestAuthority) -> dict[str, str]:
+    """Settings that make the server trust the test root and read the chain from the local file."""
+    return {
+        "KINDNESS_EXTRA_TRUSTED_ROOTS": str(authority.root_pem),
+        "KINDNESS_CERT_CHAIN_FILES": f"{authority.chain_url}={authority.chain_pem}",
+    }
+
+
+def post(target: Target, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Content-Type": "application/json", **(target.sign(body) if target.sign else {})}
+    conn = http.client.HTTPConnection(target.served.host, target.served.port, timeout=10)
+    try:
+        conn.request("POST", "/alexa", body=body, headers=headers)
+        answer = conn.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read()
+    finally:
+        conn.close()
+
+
+def gratitude_count(database: Path) -> int:
+    with contextlib.closing(sqlite3.connect(database, timeout=10)) as conn:
+        try:
+            return int(conn.execute("SELECT count(*) FROM gratitude_entries").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
+
+
+def check_turns(target: Target) -> list[str]:
+    """Send each turn once; notes on turns that are not answered by their own conversation (yet)."""
+    notes: list[str] = []
+    for turn in TURNS:
+        before = gratitude_count(target.database) if target.database else 0
+        status, headers, body = post(target, json.dumps(turn.build("amzn1.ask.account.BENCHCHECK", 0)).encode())
+        said = headers.get("X-Kindness-Said", "")
+        if status != 200:
+            notes.append(f"{turn.name}: HTTP {status} {body[:200]!r}")
+        elif not any(key.startswith(turn.conversation + "/") for key in said.split(",")):
+            notes.append(f"{turn.name}: answered by {said or 'nothing'}, not by the {turn.conversation} conversation")
+        if turn.name == "gratitude" and target.database and gratitude_count(target.database) != before + 1:
+            notes.append("gratitude: the entry was not written to the journal")
+    return notes
+
+
+def run_load(target: Target, concurrency: int, duration_s: float, warmup_s: float, workdir: Path) -> dict[str, Any]:
+    """One bounded load-generator run in a separate process; its JSON result."""
+    pool = bodies(per_turn=max(16, concurrency * 4))
+    spec = {
+        "host": target.served.host,
+        "port": target.served.port,
+        "path": "/alexa",
+        "concurrency": concurrency,
+        "duration_s": duration_s,
+        "warmup_s": warmup_s,
+        "timeout_s": 10,
+        "requests": [{"body": body.decode(), "headers": target.sign(body) if target.sign else {}} for body in pool],
+    }
+    spec_path = workdir / f"spec-{target.label}-{concurrency}.json"
+    spec_path.write_text(json.dumps(spec))
+    done = subprocess.run(
+        [sys.executable, "-m", "skill.bench.loadgen", str(spec_path)],
+        capture_output=True,
+        text=True,
+        timeout=duration_s + warmup_s + 60,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@contextlib.contextmanager
+def targets(workdir: Path, workers: int, verify: bool) -> Iterator[list[Target]]:
+    authority = TestAuthority.create(workdir / "ca")
+    with contextlib.ExitStack() as stack:
+        baseline = stack.enter_context(gunicorn(BASELINE_APP, {}, workdir / "baseline.log", workers=workers))
+        found = [Target("baseline", baseline)]
+        plain_dir = workdir / "skill"
+        plain = stack.enter_context(
+            gunicorn(OUR_APP, our_env(plain_dir, verify=False), workdir / "skill.log", workers=workers)
+        )
+        found.append(Target("skill", plain, database=plain_dir / "journal.sqlite3"))
+        if verify:
+            verify_dir = workdir / "skill-verify"
+            checked = stack.enter_context(
+                gunicorn(
+                    OUR_APP,
+                    our_env(verify_dir, verify=True, authority=authority),
+                    workdir / "skill-verify.log",
+                    workers=workers,
+                )
+            )
+            found.append(Target("skill+verify", checked, sign=authority.sign, database=verify_dir / "journal.sqlite3"))
+        yield found
+
+
+# ---- report -------------------------------------------------------------------------------------
+
+
+def table(results: dict[tuple[str, int], dict[str, Any]], labels: list[str], concurrencies: list[int]) -> str:
+    lines = [
+        "| concurrency | server | requests/s | p50 ms | p99 ms | non-2xx | errors |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for c in concurrencies:
+        for label in labels:
+            r = results[(label, c)]
+            non_ok = r["completed"] - r["ok"]
+            errors = sum(r["errors"].values())
+            lines.append(
+                f"| {c} | {label} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {non_ok} | {errors} |"
+            )
+    return "\n".join(lines)
+
+
+def ratios(results: dict[tuple[str, int], dict[str, Any]], labels: list[str], concurrencies: list[int]) -> str:
+    lines = [
+        "| concurrency | skill p99 / baseline p99 | skill rps / baseline rps | verify p50 / no-verify p50 "
+        "| verify rps drop |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for c in concurrencies:
+        base, ours = results[("baseline", c)], results[("skill", c)]
+        p99 = ours["p99_ms"] / base["p99_ms"] if base["p99_ms"] else float("nan")
+        rps = ours["rps"] / base["rps"] if base["rps"] else float("nan")
+        verify_p50 = verify_drop = "n/a"
+        if "skill+verify" in labels:
+            checked = results[("skill+verify", c)]
+            if ours["p50_ms"] and ours["rps"]:
+                verify_p50 = f"{checked['p50_ms'] / ours['p50_ms']:.3f}"
+                verify_drop = f"{(1 - checked['rps'] / ours['rps']) * 100:+.1f}%"
+        lines.append(f"| {c} | {p99:.2f} (target <= {P99_TARGET}) | {rps:.2f} | {verify_p50} | {verify_drop} |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    import os
+
+    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def write_doc(path: Path, command: str, report: str, notes: list[str]) -> None:
+    text = [
+        "# Endpoint benchmark",
+        "",
+        "Our skill under gunicorn against a bare Flask + ask-sdk-core hello-world skill served the same way",
+        "(`skill/bench/hello.py`), on loopback, measured in the same run by `kindness bench serve`",
+        "(`skill/bench/serve.py`). The load generator (`skill/bench/loadgen.py`) runs in its own process:",
+        "asyncio clients, one per unit of concurrency, each posting prepared request bodies for a fixed time",
+        "after an uncounted warm-up. Our skill answers a mix of real turns in equal parts: launch, a",
+        "check-in, a gratitude entry (written to the SQLite journal), a breathing request. The baseline",
+        "receives the very same bodies. `skill+verify` is our skill with request verification on: every",
+        "request is signed by a throwaway test CA that the server is configured to trust, and the",
+        "certificate chain is cached after the first request (warm cache).",
+        "",
+        "Targets: our p99 at most 1.25x the baseline's; verification with a warm cache at most 5% slower.",
+        "",
+        "## Command",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        "## Figures",
+        "",
+        f"Machine: {machine()}. The load generator shares the CPUs with the servers, so absolute figures",
+        "are lower than on a dedicated machine; the ratios are what the targets are about.",
+        "",
+        report,
+        "",
+    ]
+    if notes:
+        text += ["## Notes from the run", "", *[f"- {n}" for n in notes], ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(text))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="kindness bench serve", description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", default="1,8,32", help="comma-separated client counts (default 1,8,32)")
+    parser.add_argument("--duration", type=float, default=8.0, help="measured seconds per run (default 8)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="uncounted warm-up seconds per run")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (default 2)")
+    parser.add_argument("--no-verify", action="store_true", help="skip the run with request verification on")
+    parser.add_argument("--doc", type=Path, help="write the figures and the command to this Markdown file")
+    parser.add_argument("--json", type=Path, help="write the raw results as JSON")
+    args = parser.parse_args(argv)
+    concurrencies = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    if not concurrencies or min(concurrencies) < 1 or max(concurrencies) > 256:
+        parser.error("concurrency must be between 1 and 256")
+    if not 0 < args.duration <= 600:
+        parser.error("duration must be between 0 and 600 seconds")
+
+    notes: list[str] = []
+    results: dict[tuple[str, int], dict[str, Any]] = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="kindness-bench-") as tmp,
+        targets(Path(tmp), args.workers, not args.no_verify) as found,
+    ):
+        for target in found[1:]:
+            notes += [f"{target.label}: {n}" for n in check_turns(target)]
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        labels = [t.label for t in found]
+        for c in concurrencies:
+            for target in found:
+                result = run_load(target, c, args.duration, args.warmup, Path(tmp))
+                results[(target.label, c)] = result
+                print(
+                    f"{target.label:>13} c={c:<3} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:7.2f} ms"
+                    f"  p99 {result['p99_ms']:7.2f} ms  non-2xx {result['completed'] - result['ok']}",
+                    file=sys.stderr,
+                )
+    report = table(results, labels, concurrencies) + "\n\n" + ratios(results, labels, concurrencies)
+    print(report)
+    command = "kindness bench serve " + shlex.join(argv) if argv else "kindness bench serve"
+    if args.doc:
+        write_doc(args.doc, command.strip(), report, notes)
+    if args.json:
+        args.json.write_text(json.dumps({f"{k[0]}@{k[1]}": v for k, v in results.items()}, indent=2))
+    return 0
