@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import os
 import platform
 import shlex
 import sqlite3
@@ -31,6 +32,7 @@ from skill.bench.process import Served, gunicorn
 from skill.bench.signing import TestAuthority
 
 OUR_APP = "skill.app:create_app()"
+VERIFIED_APP = "skill.bench.serve:verified_app()"
 BASELINE_APP = "skill.bench.hello:create_app()"
 APPLICATION_ID = "amzn1.ask.skill.bench"
 P99_TARGET = 1.25
@@ -161,11 +163,32 @@ def our_env(data_dir: Path, *, verify: bool, authority: TestAuthority | None = N
 
 
 def verification_env(authority: TestAuthority) -> dict[str, str]:
-    """Settings that make the server trust the test root and read the chain from the local file."""
-    return {
-        "KINDNESS_EXTRA_TRUSTED_ROOTS": str(authority.root_pem),
-        "KINDNESS_CERT_CHAIN_FILES": f"{authority.chain_url}={authority.chain_pem}",
-    }
+    """What :func:`verified_app` reads: the test root to trust and the chain file to serve for the URL."""
+    return {"KINDNESS_BENCH_ROOT": str(authority.root_pem), "KINDNESS_BENCH_CHAIN": str(authority.chain_pem)}
+
+
+def verified_app() -> Any:
+    """Our app with request verification on, trusting only the benchmark's test root and reading the
+    certificate chain from a local file instead of downloading it. Only the benchmark serves this."""
+    from cryptography import x509
+    from cryptography.x509 import verification as x509v
+
+    from skill.app import create_app
+    from skill.config import Settings
+    from skill.verification import RequestVerifier
+
+    settings = Settings.from_env()
+    if not settings.verify_signature:
+        raise RuntimeError("verified_app() is the benchmark's app with verification on")
+    roots = x509.load_pem_x509_certificates(Path(os.environ["KINDNESS_BENCH_ROOT"]).read_bytes())
+    chain = Path(os.environ["KINDNESS_BENCH_CHAIN"]).read_bytes()
+    verifier = RequestVerifier(
+        skill_ids=settings.skill_ids,
+        verify_signature=True,
+        fetch=lambda url: chain,
+        trust_store=x509v.Store(roots),
+    )
+    return create_app(settings, verifier=verifier)
 
 
 def post(target: Target, body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -244,7 +267,7 @@ def targets(workdir: Path, workers: int, verify: bool) -> Iterator[list[Target]]
             verify_dir = workdir / "skill-verify"
             checked = stack.enter_context(
                 gunicorn(
-                    OUR_APP,
+                    VERIFIED_APP,
                     our_env(verify_dir, verify=True, authority=authority),
                     workdir / "skill-verify.log",
                     workers=workers,
@@ -300,8 +323,6 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    import os
-
     return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
