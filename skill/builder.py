@@ -24,6 +24,7 @@ from skill.handlers import (
     kindness,
     launch,
     meditation,
+    offers,
     playback,
     safety,
 )
@@ -31,12 +32,25 @@ from skill.handlers.base import VOICE_ATTRIBUTE, intent_name, locale_of
 from skill.handlers.deps import Deps, utc_now
 from skill.speech import Speech
 from skill.store.api import JournalStore
+from skill.store.attributes import adapter_for
 
 log = logging.getLogger("skill.requests")
 
 # Order matters: the first handler whose can_handle is true answers. Safety comes first so crisis
 # language is answered before any practice; the catch-all comes last.
-HANDLER_MODULES = [safety, playback, launch, gratitude, checkin, breathing, meditation, kindness, data, builtin]
+HANDLER_MODULES = [
+    safety,
+    playback,
+    launch,
+    gratitude,
+    checkin,
+    breathing,
+    meditation,
+    kindness,
+    data,
+    offers,
+    builtin,
+]
 
 
 class VoiceInterceptor(AbstractRequestInterceptor):
@@ -89,6 +103,8 @@ def build_skill(
 ) -> CustomSkill:
     """The skill: every handler in order, interceptors for voice and logging, error handlers."""
     deps = Deps(settings=settings, store=store, speech=speech or Speech(settings.templates_dir), clock=clock)
+    if persistence_adapter is None:
+        persistence_adapter = adapter_for(store)  # ask-sdk persistent attributes live in the journal store
     builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)  # type: ignore[arg-type]
     builder.add_global_request_interceptor(VoiceInterceptor(deps.speech, seed))
     builder.add_global_request_interceptor(RequestLogInterceptor())

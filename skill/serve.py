@@ -17,10 +17,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
-    if not settings.verify_signature:
-        log.warning("KINDNESS_VERIFY_SIGNATURE=0: request signatures are NOT checked. Local development only.")
-    app = create_app(settings)
+    app = create_app(Settings.from_env())
     import waitress
 
     log.info("Inner Kindness listening on http://%s:%d/alexa", args.host, args.port)

@@ -28,11 +28,15 @@ def _can_speak(handler_input: HandlerInput) -> bool:
     return isinstance(handler_input.request_envelope.request, IntentRequest | LaunchRequest)
 
 
-class StoreUnavailableHandler(AbstractExceptionHandler):
-    """The journal database is down or locked: apologise, keep the session so they can try again."""
+class ErrorHandler(AbstractExceptionHandler):
+    """An exception handler built with the skill's dependencies (for a voice in any state)."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+
+
+class StoreUnavailableHandler(ErrorHandler):
+    """The journal database is down or locked: apologise, keep the session so they can try again."""
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
         return isinstance(exception, StoreUnavailable)
@@ -49,11 +53,8 @@ class StoreUnavailableHandler(AbstractExceptionHandler):
         )
 
 
-class CatchAllExceptionHandler(AbstractExceptionHandler):
+class CatchAllExceptionHandler(ErrorHandler):
     """Anything else: log the type and where (never slot values), apologise in speech."""
-
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
         return True

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from skill.store.api import (
     CheckIn,
@@ -23,9 +26,15 @@ from skill.store.api import (
     StoreUnavailable,
     Visit,
 )
-from skill.store.schema import checkins, gratitude, metadata, people, playback, practices, preferences
+from skill.store.schema import attributes, checkins, gratitude, people, playback, practices, preferences
 
 T = TypeVar("T")
+
+# Execution option marking a transaction that writes (SQLite begins those IMMEDIATE; see engine.py).
+WRITE_OPTION = "kindness_write"
+
+# ask-sdk attributes are for small things (a last choice, a flag); the journal proper lives in tables.
+MAX_ATTRIBUTES_BYTES = 16 * 1024
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -50,18 +59,35 @@ class SqlJournalStore:
         return hmac.new(self._secret, user_id.encode(), hashlib.sha256).hexdigest()
 
     @contextmanager
-    def _tx(self) -> Iterator[Connection]:
+    def _tx(self, write: bool) -> Iterator[Connection]:
+        """One transaction; every sign that the database is unreachable or locked -> StoreUnavailable."""
         try:
-            with self.engine.begin() as conn:
-                yield conn
-        except (OperationalError, DBAPIError) as exc:
-            if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError) and not exc.connection_invalidated:
-                raise
-            raise StoreUnavailable(type(exc.orig).__name__ if exc.orig else "database error") from exc
+            with self.engine.connect() as conn:
+                if write:
+                    conn.execution_options(**{WRITE_OPTION: True})
+                with conn.begin():
+                    yield conn
+        except (DBAPIError, PoolTimeout) as exc:
+            if isinstance(exc, DBAPIError) and not (
+                isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
+            ):
+                raise  # a bug (integrity, programming error), not an outage
+            orig = getattr(exc, "orig", None)
+            raise StoreUnavailable(type(orig or exc).__name__) from exc
 
-    def _run(self, work: Callable[[Connection], T]) -> T:
-        with self._tx() as conn:
+    def _run(self, work: Callable[[Connection], T], *, write: bool = False) -> T:
+        with self._tx(write) as conn:
             return work(conn)
+
+    def _upsert(self, conn: Connection, table: sa.Table, values: dict[str, Any]) -> None:
+        """Insert the row or, when its primary key exists, update it: one statement, no race."""
+        keys = [c.name for c in table.primary_key.columns]
+        dialect = conn.dialect.name
+        insert: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        statement = insert.values(**values).on_conflict_do_update(
+            index_elements=keys, set_={k: v for k, v in values.items() if k not in keys}
+        )
+        conn.execute(statement)
 
     def _ensure_person(self, conn: Connection, key: str, now: datetime) -> bool:
         """Create the person row if missing; True when it was created now."""
@@ -91,7 +117,7 @@ class SqlJournalStore:
                 streak_enabled=enabled,
             )
 
-        return self._run(work)
+        return self._run(work, write=True)
 
     def _activity_days(self, conn: Connection, key: str, since: datetime) -> set[date]:
         days: set[date] = set()
@@ -129,7 +155,7 @@ class SqlJournalStore:
             ).scalar_one()
             return GratitudeEntry(id=int(new_id), text=text, created_at=now)
 
-        return self._run(work)
+        return self._run(work, write=True)
 
     def gratitude_between(self, user_id: str, start: datetime, end: datetime) -> list[GratitudeEntry]:
         key = self.person_key(user_id)
@@ -169,7 +195,7 @@ class SqlJournalStore:
             ).scalar_one()
             return CheckIn(int(new_id), feeling_id, feeling_text, intensity, now)
 
-        return self._run(work)
+        return self._run(work, write=True)
 
     def checkins_since(self, user_id: str, since: datetime) -> list[CheckIn]:
         key = self.person_key(user_id)
@@ -197,7 +223,7 @@ class SqlJournalStore:
             ).scalar_one()
             return PracticeRecord(int(new_id), kind, item, now, False)
 
-        return self._run(work)
+        return self._run(work, write=True)
 
     def complete_practice(self, user_id: str, kind: str, item: str, now: datetime) -> None:
         key = self.person_key(user_id)
@@ -226,7 +252,7 @@ class SqlJournalStore:
                     practices.update().where(practices.c.id == open_id).values(completed=True, completed_at=now)
                 )
 
-        self._run(work)
+        self._run(work, write=True)
 
     # ---- preferences --------------------------------------------------------------------------
     def _preference(self, conn: Connection, key: str, name: str, default: str | None) -> str | None:
@@ -244,13 +270,9 @@ class SqlJournalStore:
 
         def work(conn: Connection) -> None:
             self._ensure_person(conn, key, datetime.now(UTC))
-            updated = conn.execute(
-                preferences.update().where(preferences.c.person == key, preferences.c.name == name).values(value=value)
-            ).rowcount
-            if not updated:
-                conn.execute(preferences.insert().values(person=key, name=name, value=value))
+            self._upsert(conn, preferences, {"person": key, "name": name, "value": value})
 
-        self._run(work)
+        self._run(work, write=True)
 
     # ---- playback -----------------------------------------------------------------------------
     def save_playback(self, user_id: str, token: str, offset_ms: int, finished: bool, now: datetime) -> None:
@@ -264,11 +286,9 @@ class SqlJournalStore:
 
         def work(conn: Connection) -> None:
             self._ensure_person(conn, key, now)
-            updated = conn.execute(playback.update().where(playback.c.person == key).values(**values)).rowcount
-            if not updated:
-                conn.execute(playback.insert().values(person=key, **values))
+            self._upsert(conn, playback, {"person": key, **values})
 
-        self._run(work)
+        self._run(work, write=True)
 
     def get_playback(self, user_id: str) -> Playback | None:
         key = self.person_key(user_id)
@@ -302,19 +322,49 @@ class SqlJournalStore:
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> None:
-            for table in (gratitude, checkins, practices, preferences, playback):
+            for table in (gratitude, checkins, practices, preferences, playback, attributes):
                 conn.execute(table.delete().where(table.c.person == key))
             conn.execute(people.delete().where(people.c.key == key))
 
-        self._run(work)
+        self._run(work, write=True)
+
+    # ---- small attributes (ask-sdk persistence adapter) ----------------------------------------
+    def get_attributes(self, user_id: str) -> dict[str, Any]:
+        """The person's saved attributes, or an empty dict."""
+        key = self.person_key(user_id)
+        data = self._run(
+            lambda conn: conn.execute(sa.select(attributes.c.data).where(attributes.c.person == key)).scalar()
+        )
+        if data is None:
+            return {}
+        loaded = json.loads(data)
+        return loaded if isinstance(loaded, dict) else {}
+
+    def save_attributes(self, user_id: str, values: Mapping[str, Any], now: datetime | None = None) -> None:
+        """Replace the person's attributes: a JSON object of at most MAX_ATTRIBUTES_BYTES."""
+        try:
+            data = json.dumps(dict(values), separators=(",", ":"), sort_keys=True)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"attributes must be JSON: {exc}") from exc
+        if len(data.encode()) > MAX_ATTRIBUTES_BYTES:
+            raise ValueError(f"attributes are {len(data.encode())} bytes; at most {MAX_ATTRIBUTES_BYTES} are kept")
+        key = self.person_key(user_id)
+        when = now or datetime.now(UTC)
+
+        def work(conn: Connection) -> None:
+            self._ensure_person(conn, key, when)
+            self._upsert(conn, attributes, {"person": key, "data": data, "updated_at": when})
+
+        self._run(work, write=True)
+
+    def delete_attributes(self, user_id: str) -> None:
+        key = self.person_key(user_id)
+        self._run(lambda conn: conn.execute(attributes.delete().where(attributes.c.person == key)), write=True)
 
     def healthy(self) -> bool:
+        """True when the database answers a query on the journal's tables."""
         try:
-            self._run(lambda conn: conn.execute(sa.text("SELECT 1")).scalar())
+            self._run(lambda conn: conn.execute(sa.select(people.c.key).limit(1)).all())
         except StoreUnavailable:
             return False
         return True
-
-    def create_all(self) -> None:
-        """Create the tables if missing (the migration runner replaces this once versions exist)."""
-        self._run(lambda conn: metadata.create_all(conn))
