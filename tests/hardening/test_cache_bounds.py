@@ -10,13 +10,13 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.x509 import verification as x509v
-from skill.verification import CACHE_SIZE, RequestVerifier
 
 from skill.app import create_app
 from skill.bench.signing import TestAuthority
 from skill.config import Settings
 from skill.speech import NAME_MEMO_SIZE, SUFFIX, Speech
 from skill.store.sql import SqlJournalStore
+from skill.verification import CACHE_SIZE, RequestVerifier
 from tests.conftest import envelope, intent
 
 SKILL_ID = "amzn1.ask.skill.test"
