@@ -127,3 +127,19 @@ def test_healthz_is_503_when_the_journal_is_unreachable(settings: Settings, unre
     answer = create_app(settings, store=unreachable).test_client().get("/healthz")
     assert answer.status_code == 503
     assert answer.json == {"status": "degraded", "database": False}
+
+
+def test_invalid_ssml_from_a_handler_is_logged_with_its_keys(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def speaks_badly(self: builtin.HelpHandler, handler_input: Any) -> Any:
+        from skill.handlers.base import voice
+
+        voice(handler_input).say("builtin/help")
+        return handler_input.response_builder.speak('<blink>hi</blink> <break time="20s"/>').response
+
+    monkeypatch.setattr(builtin.HelpHandler, "handle", speaks_badly)
+    answer = client.post("/alexa", json=envelope(intent("AMAZON.HelpIntent")))
+    assert answer.status_code == 200
+    errors_logged = [r.getMessage() for r in caplog.records if r.name == "skill.endpoint"]
+    assert any("invalid SSML" in m and "builtin/help" in m and "<blink>" in m for m in errors_logged), errors_logged
