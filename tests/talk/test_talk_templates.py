@@ -23,7 +23,7 @@ RUN_ON = re.compile(r"[a-z][.?!,][A-Za-z]")  # "today.What": a template line bre
 def samples(conversation: str) -> dict[str, list[dict[str, Any]]]:
     loaded = yaml.safe_load((SAMPLES / f"{conversation}.yaml").read_text())
     assert isinstance(loaded, dict)
-    return loaded
+    return {f"{conversation}/{key}": data for key, data in loaded.items()}  # keys are spelt without it
 
 
 @pytest.mark.parametrize("conversation", CONVERSATIONS)
