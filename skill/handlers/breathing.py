@@ -7,6 +7,7 @@ audio instead (offer kind ``breathing_audio``, answered by the playback handlers
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ MAX_ROUNDS = 100
 MAX_MINUTES = 60
 
 
+@functools.lru_cache(maxsize=256)  # cues are few (template variants x patterns): parse each once
 def cue_duration_ms(ssml: str) -> float:
     """A cue's spoken length: its words at Alexa's rate plus any breaks it holds."""
     return estimate_ms(to_plain_text(ssml, show_pauses=False)) + total_break_ms(ssml)

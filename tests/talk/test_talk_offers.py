@@ -41,7 +41,7 @@ def test_repeat_says_the_last_answer_again_and_keeps_its_offer(chat: Conversatio
 
 
 def test_an_offer_of_an_unknown_kind_is_answered_kindly(chat: Conversation) -> None:
-    chat.attributes = {"offer": {"kind": "mystery", "minutes": 5}}
+    chat.attributes = {"offer": {"kind": "a-kind-nobody-offers", "minutes": 5}}
     chat.new = False
     turn = chat.yes()
     assert turn.keys[:2] == ["offers/unavailable", "launch/options"]
