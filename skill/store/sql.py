@@ -42,6 +42,13 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _utc_day(conn: Connection, column: sa.Column) -> sa.ColumnElement[str]:
+    """The UTC calendar day of a stored time as 'YYYY-MM-DD', computed by the database (one row a day)."""
+    if conn.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+    return sa.func.substr(column, 1, 10)  # SQLite keeps UTC times as ISO text
+
+
 def _aware(value: datetime | None) -> datetime | None:
     """Times in UTC: SQLite hands back naive datetimes (stored as UTC), PostgreSQL its session's zone."""
     if value is None:
@@ -132,8 +139,9 @@ class SqlJournalStore:
             (gratitude, gratitude.c.created_at),
             (checkins, checkins.c.created_at),
         ):
-            rows = conn.execute(sa.select(column).where(table.c.person == key, column >= since))
-            days.update(_aware(r[0]).date() for r in rows)  # type: ignore[union-attr]
+            day = _utc_day(conn, column)
+            rows = conn.execute(sa.select(day).where(table.c.person == key, column >= since).distinct())
+            days.update(date.fromisoformat(r[0]) for r in rows)
         return days
 
     def _streak(self, conn: Connection, key: str, today: date) -> int:
