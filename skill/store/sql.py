@@ -106,6 +106,10 @@ class SqlJournalStore:
         existing = conn.execute(sa.select(people.c.key).where(people.c.key == key)).first()
         if existing:
             return False
+        return self._create_person(conn, key, now)
+
+    def _create_person(self, conn: Connection, key: str, now: datetime) -> bool:
+        """Insert the person row; False when another process created it first."""
         try:
             with conn.begin_nested():
                 conn.execute(people.insert().values(key=key, first_seen=now, last_seen=now))
@@ -120,7 +124,8 @@ class SqlJournalStore:
 
         def work(conn: Connection) -> Visit:
             before = conn.execute(sa.select(people.c.last_seen).where(people.c.key == key)).scalar()
-            created = self._ensure_person(conn, key, now)
+            # last_seen is never NULL: no row means no person yet (saves _ensure_person's own look-up)
+            created = self._create_person(conn, key, now) if before is None else False
             conn.execute(people.update().where(people.c.key == key).values(last_seen=now))
             enabled = self._preference(conn, key, "streak", "on") != "off"
             return Visit(
@@ -133,16 +138,18 @@ class SqlJournalStore:
         return self._run(work, write=True)
 
     def _activity_days(self, conn: Connection, key: str, since: datetime) -> set[date]:
-        days: set[date] = set()
-        for table, column in (
-            (practices, practices.c.started_at),
-            (gratitude, gratitude.c.created_at),
-            (checkins, checkins.c.created_at),
-        ):
-            day = _utc_day(conn, column)
-            rows = conn.execute(sa.select(day).where(table.c.person == key, column >= since).distinct())
-            days.update(date.fromisoformat(r[0]) for r in rows)
-        return days
+        # one round trip for the three tables, one row per UTC day (UNION removes repeats)
+        query = sa.union(
+            *(
+                sa.select(_utc_day(conn, column).label("day")).where(table.c.person == key, column >= since)
+                for table, column in (
+                    (practices, practices.c.started_at),
+                    (gratitude, gratitude.c.created_at),
+                    (checkins, checkins.c.created_at),
+                )
+            )
+        )
+        return {date.fromisoformat(r[0]) for r in conn.execute(query)}
 
     def _streak(self, conn: Connection, key: str, today: date) -> int:
         since = datetime.combine(today - timedelta(days=366), datetime.min.time(), UTC)
