@@ -11,8 +11,6 @@ data dicts; every dict is rendered with every variant of the key, in every local
     options:
       - {}                    # a key that takes no data still lists one empty dict
 
-A file may also spell keys in full (``launch/welcome:``).
-
 Pick data that reaches every branch of the template, and awkward values where a person's words are
 spoken back (``&``, ``<``, quotes). A key without samples fails this test, and so do samples for a key
 that has no template.
@@ -21,6 +19,7 @@ that has no template.
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from skill.speech import Speech, to_plain_text, validate_ssml
 TEMPLATES = PROJECT_ROOT / "templates"
 SAMPLES = Path(__file__).resolve().parent / "template_samples"
 SPEECH = Speech(TEMPLATES)
+RUN_ON = re.compile(r"[a-z][.?!,][A-Za-z]")  # "today.What": a template line break swallowed a space
 
 
 class _Pick(random.Random):
@@ -55,7 +55,7 @@ def load_samples(key: str) -> list[dict[str, Any]] | None:
     if not path.is_file():
         return None
     samples = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    found = samples.get(key, samples.get(key.split("/", 1)[1]))
+    found = samples.get(key.split("/", 1)[1])
     return None if found is None else list(found)
 
 
@@ -84,6 +84,8 @@ def test_every_variant_renders_to_valid_ssml(locale: str, key: str) -> None:
             assert text.strip(), f"{where} says nothing"
             for leftover in ("{{", "}}", "{%", "%}", "{#"):
                 assert leftover not in said.ssml, f"{where} leaves template syntax {leftover!r}"
+            words = to_plain_text(said.ssml, show_pauses=False)
+            assert not RUN_ON.search(words), f"{where} runs two sentences together: {words}"
 
 
 def test_every_sample_names_a_template_key() -> None:

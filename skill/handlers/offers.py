@@ -28,7 +28,7 @@ def _decline(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> 
 
 
 def _start_gratitude(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
-    return gratitude.ask_for_thing(handler_input)
+    return gratitude.ask_for_thing(deps, handler_input)
 
 
 # kind -> (answer to yes, answer to no)

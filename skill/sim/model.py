@@ -153,6 +153,7 @@ def sample_problems(model: InteractionModel, min_samples: int = MIN_SAMPLES) -> 
 
 def handler_intents() -> dict[str, list[str]]:
     """Intent name -> handler classes that name it, over every module in skill.builder.HANDLER_MODULES."""
+    import logging
     import tempfile
 
     from skill.builder import HANDLER_MODULES
@@ -161,6 +162,7 @@ def handler_intents() -> dict[str, list[str]]:
     from skill.speech import Speech
     from skill.store.engine import open_store
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a throwaway journal: its migrations are noise
     with tempfile.TemporaryDirectory(prefix="kindness-model-") as tmp:
         settings = Settings.from_env(
             {"KINDNESS_DATA_DIR": tmp, "KINDNESS_DATABASE_URL": f"sqlite:///{tmp}/model.sqlite3"}

@@ -37,11 +37,16 @@ WRITE_OPTION = "kindness_write"
 MAX_ATTRIBUTES_BYTES = 16 * 1024
 
 
+def _utc(value: datetime) -> datetime:
+    """A time as UTC before it is stored or compared (SQLite keeps no zone: it must be UTC already)."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes: they were stored as UTC."""
+    """Times in UTC: SQLite hands back naive datetimes (stored as UTC), PostgreSQL its session's zone."""
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SqlJournalStore:
@@ -107,6 +112,7 @@ class SqlJournalStore:
 
     # ---- visits and streaks -------------------------------------------------------------------
     def visit(self, user_id: str, now: datetime) -> Visit:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> Visit:
@@ -154,6 +160,7 @@ class SqlJournalStore:
 
     # ---- gratitude ----------------------------------------------------------------------------
     def add_gratitude(self, user_id: str, text: str, now: datetime) -> GratitudeEntry:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> GratitudeEntry:
@@ -166,6 +173,8 @@ class SqlJournalStore:
         return self._run(work, write=True)
 
     def gratitude_between(self, user_id: str, start: datetime, end: datetime) -> list[GratitudeEntry]:
+        start = _utc(start)
+        end = _utc(end)
         key = self.person_key(user_id)
         query = (
             sa.select(gratitude.c.id, gratitude.c.text, gratitude.c.created_at)
@@ -176,6 +185,7 @@ class SqlJournalStore:
         return [GratitudeEntry(id=r.id, text=r.text, created_at=_aware(r.created_at)) for r in rows]  # type: ignore[arg-type]
 
     def random_gratitude(self, user_id: str, before: datetime) -> GratitudeEntry | None:
+        before = _utc(before)
         key = self.person_key(user_id)
         query = sa.select(gratitude.c.id, gratitude.c.text, gratitude.c.created_at).where(
             gratitude.c.person == key, gratitude.c.created_at < before
@@ -190,6 +200,7 @@ class SqlJournalStore:
     def add_checkin(
         self, user_id: str, feeling_id: str | None, feeling_text: str, intensity: int | None, now: datetime
     ) -> CheckIn:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> CheckIn:
@@ -206,6 +217,7 @@ class SqlJournalStore:
         return self._run(work, write=True)
 
     def checkins_since(self, user_id: str, since: datetime) -> list[CheckIn]:
+        since = _utc(since)
         key = self.person_key(user_id)
         query = (
             sa.select(checkins)
@@ -220,6 +232,7 @@ class SqlJournalStore:
 
     # ---- practices ----------------------------------------------------------------------------
     def start_practice(self, user_id: str, kind: str, item: str, now: datetime) -> PracticeRecord:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> PracticeRecord:
@@ -234,6 +247,7 @@ class SqlJournalStore:
         return self._run(work, write=True)
 
     def complete_practice(self, user_id: str, kind: str, item: str, now: datetime) -> None:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> None:
@@ -284,6 +298,7 @@ class SqlJournalStore:
 
     # ---- playback -----------------------------------------------------------------------------
     def save_playback(self, user_id: str, token: str, offset_ms: int, finished: bool, now: datetime) -> None:
+        now = _utc(now)
         key = self.person_key(user_id)
         values: dict[str, Any] = {
             "token": token,
@@ -357,7 +372,7 @@ class SqlJournalStore:
         if len(data.encode()) > MAX_ATTRIBUTES_BYTES:
             raise ValueError(f"attributes are {len(data.encode())} bytes; at most {MAX_ATTRIBUTES_BYTES} are kept")
         key = self.person_key(user_id)
-        when = now or datetime.now(UTC)
+        when = _utc(now) if now else datetime.now(UTC)
 
         def work(conn: Connection) -> None:
             self._ensure_person(conn, key, when)

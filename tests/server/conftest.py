@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -12,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import verification as x509v
 
 from skill.verification import RequestVerifier
-from tests.server.pki import CERT_URL, NOW, Authority, new_key, sign
+from tests.server.pki import NOW, Authority, Clock, new_key
 
 
 @pytest.fixture(scope="session")
@@ -24,16 +22,6 @@ def keys() -> dict[str, rsa.RSAPrivateKey]:
 @pytest.fixture
 def authority(keys: dict[str, rsa.RSAPrivateKey]) -> Authority:
     return Authority.create(keys["root"], keys["intermediate"], keys["leaf"])
-
-
-class Clock:
-    """A settable clock for the verifier."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -56,9 +44,3 @@ def make_verifier(authority: Authority, clock: Clock) -> Callable[..., RequestVe
         return RequestVerifier(**options)
 
     return make
-
-
-def signed(payload: dict[str, Any], key: rsa.RSAPrivateKey, url: str = CERT_URL) -> tuple[bytes, dict[str, str]]:
-    """The raw body and the headers Alexa would send for ``payload``."""
-    body = json.dumps(payload).encode()
-    return body, {"SignatureCertChainUrl": url, "Signature-256": sign(key, body)}

@@ -7,8 +7,10 @@ function, so the tests exercise the real chain validation without any network.
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -160,3 +162,19 @@ class Authority:
 
     def leaf_with(self, **changes: object) -> x509.Certificate:
         return leaf_certificate(self.leaf_key, self.intermediate, self.intermediate_key, **changes)  # type: ignore[arg-type]
+
+
+class Clock:
+    """A settable clock for the verifier."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def signed(payload: dict[str, Any], key: rsa.RSAPrivateKey, url: str = CERT_URL) -> tuple[bytes, dict[str, str]]:
+    """The raw body and the headers Alexa would send for ``payload``."""
+    body = json.dumps(payload).encode()
+    return body, {"SignatureCertChainUrl": url, "Signature-256": sign(key, body)}

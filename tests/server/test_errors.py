@@ -80,7 +80,7 @@ def test_a_failing_error_handler_in_an_audio_event_gets_an_empty_answer(
 ) -> None:
     monkeypatch.setattr(builtin.SilentHandler, "handle", _boom)
     monkeypatch.setattr(errors.CatchAllExceptionHandler, "handle", _boom)
-    body, said, _ = post(client, envelope({"type": "AudioPlayer.PlaybackStopped", "token": "t"}))
+    body, said, _ = post(client, envelope({"type": "Messaging.MessageReceived", "message": {}}))
     assert body == {"version": "1.0", "response": {}} and said == []
 
 
@@ -127,3 +127,19 @@ def test_healthz_is_503_when_the_journal_is_unreachable(settings: Settings, unre
     answer = create_app(settings, store=unreachable).test_client().get("/healthz")
     assert answer.status_code == 503
     assert answer.json == {"status": "degraded", "database": False}
+
+
+def test_invalid_ssml_from_a_handler_is_logged_with_its_keys(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def speaks_badly(self: builtin.HelpHandler, handler_input: Any) -> Any:
+        from skill.handlers.base import voice
+
+        voice(handler_input).say("builtin/help")
+        return handler_input.response_builder.speak('<blink>hi</blink> <break time="20s"/>').response
+
+    monkeypatch.setattr(builtin.HelpHandler, "handle", speaks_badly)
+    answer = client.post("/alexa", json=envelope(intent("AMAZON.HelpIntent")))
+    assert answer.status_code == 200
+    errors_logged = [r.getMessage() for r in caplog.records if r.name == "skill.endpoint"]
+    assert any("invalid SSML" in m and "builtin/help" in m and "<blink>" in m for m in errors_logged), errors_logged

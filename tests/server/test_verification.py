@@ -20,8 +20,7 @@ from skill.config import Settings
 from skill.store.sql import SqlJournalStore
 from skill.verification import RequestVerifier, VerificationError, check_cert_url
 from tests.conftest import envelope, intent
-from tests.server.conftest import Clock, signed
-from tests.server.pki import CERT_URL, NOW, Authority, ca_certificate, leaf_certificate, pem
+from tests.server.pki import CERT_URL, NOW, Authority, Clock, ca_certificate, leaf_certificate, pem, signed
 
 SKILL_ID = "amzn1.ask.skill.test"
 

@@ -202,3 +202,17 @@ def test_a_phase_longer_than_ten_seconds_is_split_into_alexa_sized_breaks(settin
     for round_ssml in paced.rounds:
         assert '<break time="10000ms"/><break time="4750ms"/>' in round_ssml
         assert abs(round_ms(round_ssml) - 19_000) <= 50
+
+
+@pytest.mark.parametrize("minutes", [None, 0, "2", True, 500])
+def test_a_breathing_offer_with_odd_minutes_uses_the_usual_length(chat: Conversation, minutes: object) -> None:
+    chat.attributes = {"offer": {"kind": "breathing", "pattern": "coherent", "minutes": minutes}}
+    chat.new = False
+    turn = chat.yes()
+    assert turn.data("breathing/intro") == {"pattern": "coherent", "rounds": 10, "minutes": 2}
+
+
+def test_a_breathing_offer_with_an_unknown_pattern_breathes_box(chat: Conversation) -> None:
+    chat.attributes = {"offer": {"kind": "breathing", "pattern": "zigzag"}}
+    chat.new = False
+    assert chat.yes().data("breathing/intro")["pattern"] == "box"
