@@ -30,6 +30,7 @@ from skill.handlers import (
 )
 from skill.handlers.base import VOICE_ATTRIBUTE, intent_name, locale_of
 from skill.handlers.deps import Deps, utc_now
+from skill.handlers.reply import OfferRequestInterceptor, OfferResponseInterceptor
 from skill.speech import Speech
 from skill.store.api import JournalStore
 from skill.store.attributes import adapter_for
@@ -108,7 +109,9 @@ def build_skill(
     builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)  # type: ignore[arg-type]
     builder.add_global_request_interceptor(VoiceInterceptor(deps.speech, seed))
     builder.add_global_request_interceptor(RequestLogInterceptor())
+    builder.add_global_request_interceptor(OfferRequestInterceptor())
     builder.add_global_response_interceptor(ResponseLogInterceptor())
+    builder.add_global_response_interceptor(OfferResponseInterceptor())
     for module in HANDLER_MODULES:
         for handler in module.handlers(deps):
             builder.add_request_handler(handler)

@@ -8,6 +8,7 @@ exists, else as ``nobody``.
 
 from __future__ import annotations
 
+import atexit
 import os
 import pwd
 import re
@@ -82,16 +83,30 @@ class PgCluster:
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
         self.user = _run_as()
-        self.root = Path(tempfile.mkdtemp(prefix="kindness-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="kindness-pg-", dir=self._base_dir()))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = free_port()
+        atexit.register(self.destroy)  # also when the run is interrupted
         if self.user is not None:
             os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
+
+    def init(self) -> None:
+        """Create the cluster's files (initdb)."""
         self._run(
             ["initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8"]
             + ["--locale=C", "--no-sync"]
         )
+
+    def _base_dir(self) -> str | None:
+        """Where to make the cluster's directory: one the unprivileged account can reach, when we are root."""
+        if self.user is None:
+            return None
+        for candidate in (tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"):
+            path = Path(candidate).resolve()
+            if path.is_dir() and all(os.stat(p).st_mode & 0o001 for p in (path, *path.parents)):
+                return str(path)
+        raise ClusterError("no temporary directory that the postgres account can reach")
 
     def _run(self, argv: Sequence[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
         command = [str(self.bindir / argv[0]), *argv[1:]]
@@ -152,9 +167,11 @@ class PgCluster:
         return self.url(name)
 
     def destroy(self) -> None:
-        """Stop the server at once and remove its directory."""
+        """Stop the server at once and remove its directory (again is harmless)."""
+        if not self.root.exists():
+            return
         try:
-            if self.running():
+            if self.data.exists() and self.running():
                 self.stop("immediate")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
@@ -169,9 +186,11 @@ def start_cluster() -> PgCluster:
     bindir = find_bindir()
     if bindir is None:
         unavailable("no initdb/pg_ctl found (scripts/setup --dev installs PostgreSQL with apt)")
+    cluster = PgCluster(bindir)
     try:
-        cluster = PgCluster(bindir)
+        cluster.init()
     except (ClusterError, subprocess.TimeoutExpired, OSError) as exc:
+        cluster.destroy()
         unavailable(f"initdb failed: {exc}")
     try:
         cluster.start()

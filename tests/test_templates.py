@@ -19,6 +19,7 @@ that has no template.
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from skill.speech import Speech, to_plain_text, validate_ssml
 TEMPLATES = PROJECT_ROOT / "templates"
 SAMPLES = Path(__file__).resolve().parent / "template_samples"
 SPEECH = Speech(TEMPLATES)
+RUN_ON = re.compile(r"[a-z][.?!,][A-Za-z]")  # "today.What": a template line break swallowed a space
 
 
 class _Pick(random.Random):
@@ -82,6 +84,8 @@ def test_every_variant_renders_to_valid_ssml(locale: str, key: str) -> None:
             assert text.strip(), f"{where} says nothing"
             for leftover in ("{{", "}}", "{%", "%}", "{#"):
                 assert leftover not in said.ssml, f"{where} leaves template syntax {leftover!r}"
+            words = to_plain_text(said.ssml, show_pauses=False)
+            assert not RUN_ON.search(words), f"{where} runs two sentences together: {words}"
 
 
 def test_every_sample_names_a_template_key() -> None:

@@ -7,16 +7,17 @@ audio instead (offer kind ``breathing_audio``, answered by the playback handlers
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Intent, IntentConfirmationStatus, Response, Slot
-from ask_sdk_model.dialog import ElicitSlotDirective
+from ask_sdk_model import Response
 
 from skill.handlers.base import Handler, slot_id, slot_value, user_id, voice
 from skill.handlers.deps import Deps
+from skill.handlers.elicit import elicit
 from skill.handlers.reply import join, reply, session_attributes
 from skill.practices.breathing import (
     DEFAULT_PATTERN,
@@ -36,6 +37,7 @@ MAX_ROUNDS = 100
 MAX_MINUTES = 60
 
 
+@functools.lru_cache(maxsize=256)  # cues are few (template variants x patterns): parse each once
 def cue_duration_ms(ssml: str) -> float:
     """A cue's spoken length: its words at Alexa's rate plus any breaks it holds."""
     return estimate_ms(to_plain_text(ssml, show_pauses=False)) + total_break_ms(ssml)
@@ -84,17 +86,13 @@ def _number(handler_input: HandlerInput, name: str, ceiling: int) -> tuple[int |
     return int(value), False
 
 
-def ask_for_pattern(handler_input: HandlerInput) -> Response:
+def ask_for_pattern(deps: Deps, handler_input: HandlerInput) -> Response:
+    """Which pattern? (the numbers already heard are kept when the slot is elicited)"""
     v = voice(handler_input)
-    elicit = ElicitSlotDirective(
-        updated_intent=Intent(
-            name="BreathingIntent",
-            confirmation_status=IntentConfirmationStatus.NONE,
-            slots={n: Slot(name=n) for n in ("pattern", "rounds", "minutes")},
-        ),
-        slot_to_elicit="pattern",
-    )
-    return reply(handler_input, v.say("breathing/which_pattern"), v.say("breathing/which_pattern"), directive=elicit)
+    kept = {name: slot_value(handler_input, name) for name in ("rounds", "minutes")}
+    directive = elicit(deps, "BreathingIntent", "pattern", kept)
+    speech = v.say("breathing/which_pattern")
+    return reply(handler_input, speech, speech, directive=directive)
 
 
 def breathe(
@@ -162,7 +160,7 @@ class BreathingHandler(Handler):
         pattern_id = slot_id(handler_input, "pattern")
         if pattern_id not in PATTERNS:
             if slot_value(handler_input, "pattern") is not None:
-                return ask_for_pattern(handler_input)
+                return ask_for_pattern(self.deps, handler_input)
             pattern_id = DEFAULT_PATTERN
         rounds, bad_rounds = _number(handler_input, "rounds", MAX_ROUNDS)
         minutes, bad_minutes = _number(handler_input, "minutes", MAX_MINUTES)
@@ -171,9 +169,11 @@ class BreathingHandler(Handler):
 
 
 def on_offer_yes(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
-    """Yes to "shall we breathe together?" (offer kind ``breathing``, payload ``pattern``)."""
+    """Yes to "shall we breathe together?" (offer kind ``breathing``, payload ``pattern``, optional ``minutes``)."""
     pattern = PATTERNS.get(str(offer.get("pattern")), PATTERNS[DEFAULT_PATTERN])
-    return breathe(deps, handler_input, pattern)
+    minutes = offer.get("minutes")
+    usable = isinstance(minutes, int) and not isinstance(minutes, bool) and 1 <= minutes <= MAX_MINUTES
+    return breathe(deps, handler_input, pattern, minutes=minutes if usable else None)
 
 
 def on_audio_no(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
@@ -183,18 +183,6 @@ def on_audio_no(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) 
     return reply(
         handler_input,
         v.say("breathing/shorter_offer", pattern=pattern.id),
-        v.say("breathing/shorter_offer", pattern=pattern.id),
-        offer={"kind": "breathing", "pattern": pattern.id},
-    )
-
-
-def on_audio_yes(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
-    """Yes to audio reached us: playback could not take it. Apologise and offer the spoken version."""
-    v = voice(handler_input)
-    pattern = PATTERNS.get(str(offer.get("pattern")), PATTERNS[DEFAULT_PATTERN])
-    return reply(
-        handler_input,
-        join(v.say("offers/unavailable"), v.say("breathing/shorter_offer", pattern=pattern.id)),
         v.say("breathing/shorter_offer", pattern=pattern.id),
         offer={"kind": "breathing", "pattern": pattern.id},
     )

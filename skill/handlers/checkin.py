@@ -6,32 +6,34 @@ from datetime import timedelta
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Intent, IntentConfirmationStatus, Response, Slot
-from ask_sdk_model.dialog import ElicitSlotDirective
+from ask_sdk_model import Response
 
 from skill.handlers.base import Handler, slot_id, slot_value, user_id, voice
 from skill.handlers.deps import Deps
+from skill.handlers.elicit import elicit
 from skill.handlers.reply import join, reply
 from skill.practices.moods import FEELINGS, kind_of, parse_intensity, summarise
 
 SUMMARY_DAYS = 7
 # What each kind of feeling is offered next.
-OFFER_FOR_KIND = {
+OFFER_FOR_KIND: dict[str, dict[str, Any]] = {
     "difficult": {"kind": "compassion_break"},
     "pleasant": {"kind": "savour"},
-    "neutral": {"kind": "breathing", "pattern": "coherent"},
-    "unknown": {"kind": "breathing", "pattern": "coherent"},
+    "neutral": {"kind": "breathing", "pattern": "coherent", "minutes": 1},
+    "unknown": {"kind": "breathing", "pattern": "coherent", "minutes": 1},
 }
 
 
-def ask_how_they_feel(handler_input: HandlerInput, intensity: str | None = None) -> Response:
+def ask_how_they_feel(deps: Deps, handler_input: HandlerInput, intensity: str | None = None) -> Response:
+    """Ask for the feeling (keeping a number already heard); elicited when the model allows."""
     v = voice(handler_input)
-    slots = {"feeling": Slot(name="feeling"), "intensity": Slot(name="intensity", value=intensity)}
-    elicit = ElicitSlotDirective(
-        updated_intent=Intent(name="CheckInIntent", confirmation_status=IntentConfirmationStatus.NONE, slots=slots),
-        slot_to_elicit="feeling",
+    directive = elicit(deps, "CheckInIntent", "feeling", {"intensity": intensity})
+    return reply(
+        handler_input,
+        v.say("checkin/ask", elicit=directive is not None),
+        v.say("checkin/ask_reprompt"),
+        directive=directive,
     )
-    return reply(handler_input, v.say("checkin/ask"), v.say("checkin/ask_reprompt"), directive=elicit)
 
 
 class CheckInHandler(Handler):
@@ -47,7 +49,7 @@ class CheckInHandler(Handler):
             feeling_id = None
         if word is None:
             if feeling_id is None:
-                return ask_how_they_feel(handler_input, slot_value(handler_input, "intensity"))
+                return ask_how_they_feel(self.deps, handler_input, slot_value(handler_input, "intensity"))
             word = feeling_id
         intensity, refused = parse_intensity(slot_value(handler_input, "intensity"))
         self.deps.store.add_checkin(user_id(handler_input), feeling_id, word, intensity, self.deps.clock())
@@ -113,7 +115,7 @@ def on_savour_yes(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]
 
 
 def on_checkin_yes(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
-    return ask_how_they_feel(handler_input)
+    return ask_how_they_feel(deps, handler_input)
 
 
 def on_declined(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:

@@ -15,6 +15,7 @@ from skill.handlers.reply import join, reply
 log = logging.getLogger(__name__)
 
 DELETE_OFFER = {"kind": "delete_journal"}
+ANONYMOUS = "anonymous"  # what user_id() answers when the request names nobody
 
 
 class DeleteJournalHandler(Handler):
@@ -55,7 +56,11 @@ class SkillDisabledHandler(Handler):
     request_types = ("AlexaSkillEvent.SkillDisabled",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        self.deps.store.forget(user_id(handler_input))
+        user = user_id(handler_input)
+        if user == ANONYMOUS:
+            log.warning("skill disabled event without a user id: nothing removed")
+            return handler_input.response_builder.response
+        self.deps.store.forget(user)
         log.info("skill disabled: journal removed")
         return handler_input.response_builder.response
 

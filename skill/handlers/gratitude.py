@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Intent, IntentConfirmationStatus, Response, Slot
-from ask_sdk_model.dialog import ElicitSlotDirective
+from ask_sdk_model import Response
 
 from skill.handlers.base import Handler, slot_id, slot_value, user_id, voice
 from skill.handlers.deps import Deps
+from skill.handlers.elicit import elicit
 from skill.handlers.reply import join, reply, session_attributes
 from skill.practices.reflect import clean_entry, second_person
 from skill.practices.timeframes import DEFAULT_RANGE, TIME_RANGES, days_ago, window
@@ -19,23 +19,16 @@ MAX_READ_BACK = 5
 COUNT_ATTRIBUTE = "gratitude_count"
 
 
-def ask_for_thing(handler_input: HandlerInput) -> Response:
-    """Invite one good thing, and ask Alexa to hear the whole answer as GratitudeIntent's ``thing``."""
+def ask_for_thing(deps: Deps, handler_input: HandlerInput) -> Response:
+    """Invite one good thing; Alexa hears the answer as GratitudeIntent's ``thing`` when the model allows."""
     v = voice(handler_input)
     count = int(session_attributes(handler_input).get(COUNT_ATTRIBUTE, 0))
-    elicit = ElicitSlotDirective(
-        updated_intent=Intent(
-            name="GratitudeIntent",
-            confirmation_status=IntentConfirmationStatus.NONE,
-            slots={"thing": Slot(name="thing", confirmation_status=None)},
-        ),
-        slot_to_elicit="thing",
-    )
+    directive = elicit(deps, "GratitudeIntent", "thing")
     return reply(
         handler_input,
-        v.say("gratitude/prompt", count=count),
-        v.say("gratitude/prompt_reprompt"),
-        directive=elicit,
+        v.say("gratitude/prompt", count=count, elicit=directive is not None),
+        v.say("gratitude/prompt_reprompt", elicit=directive is not None),
+        directive=directive,
     )
 
 
@@ -53,7 +46,7 @@ class GratitudeHandler(Handler):
         spoken = slot_value(handler_input, "thing")
         text = clean_entry(spoken) if spoken else ""
         if not text:
-            return ask_for_thing(handler_input)
+            return ask_for_thing(self.deps, handler_input)
         self.deps.store.add_gratitude(user_id(handler_input), text, self.deps.clock())
         count += 1
         attributes[COUNT_ATTRIBUTE] = count
@@ -116,7 +109,7 @@ class GratitudeRecallHandler(Handler):
 
 
 def on_more_yes(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
-    return ask_for_thing(handler_input)
+    return ask_for_thing(deps, handler_input)
 
 
 def on_more_no(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:

@@ -124,12 +124,14 @@ class EnvelopeFactory:
     def audio_event(
         self, name: str, token: str, offset_ms: int, error: Mapping[str, str] | None = None
     ) -> dict[str, Any]:
-        """AudioPlayer.<name>: PlaybackStarted, PlaybackNearlyFinished, PlaybackFinished, PlaybackStopped, ..."""
-        extra: dict[str, Any] = {"token": token, "offsetInMilliseconds": int(offset_ms)}
-        if error is not None:
-            extra["error"] = dict(error)
-            extra["currentPlaybackState"] = {"token": token, "offsetInMilliseconds": int(offset_ms)}
-        return self.request(f"AudioPlayer.{name}", **extra)
+        """AudioPlayer.<name>: PlaybackStarted, PlaybackNearlyFinished, PlaybackFinished, PlaybackStopped, ...
+
+        PlaybackFailed carries the error and the playback state instead of an offset of its own."""
+        if name == "PlaybackFailed":
+            failure = dict(error or {"type": "MEDIA_ERROR_UNKNOWN", "message": "the simulated device could not play"})
+            state = {"token": token, "offsetInMilliseconds": int(offset_ms), "playerActivity": "STOPPED"}
+            return self.request(f"AudioPlayer.{name}", token=token, error=failure, currentPlaybackState=state)
+        return self.request(f"AudioPlayer.{name}", token=token, offsetInMilliseconds=int(offset_ms))
 
     def playback_command(self, command: str) -> dict[str, Any]:
         """PlaybackController.<Play|Pause|Next|Previous>CommandIssued (a button on the device)."""

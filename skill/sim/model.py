@@ -148,11 +148,18 @@ def sample_problems(model: InteractionModel, min_samples: int = MIN_SAMPLES) -> 
         ids = [v.id for v in defined.values]
         if len(ids) != len(set(ids)):
             problems.append(f"slot type {defined.name} repeats an id")
+        owner: dict[str, str] = {}
+        for value in defined.values:
+            for phrase in (value.name, *value.synonyms):
+                key = " ".join(phrase.lower().split())
+                if owner.setdefault(key, value.id) != value.id:
+                    problems.append(f"{defined.name}: {phrase!r} names both {owner[key]} and {value.id}")
     return problems
 
 
 def handler_intents() -> dict[str, list[str]]:
     """Intent name -> handler classes that name it, over every module in skill.builder.HANDLER_MODULES."""
+    import logging
     import tempfile
 
     from skill.builder import HANDLER_MODULES
@@ -161,6 +168,7 @@ def handler_intents() -> dict[str, list[str]]:
     from skill.speech import Speech
     from skill.store.engine import open_store
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a throwaway journal: its migrations are noise
     with tempfile.TemporaryDirectory(prefix="kindness-model-") as tmp:
         settings = Settings.from_env(
             {"KINDNESS_DATA_DIR": tmp, "KINDNESS_DATABASE_URL": f"sqlite:///{tmp}/model.sqlite3"}

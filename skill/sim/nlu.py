@@ -79,82 +79,52 @@ BUILTIN_SAMPLES: dict[str, tuple[str, ...]] = {
     "AMAZON.ShuffleOffIntent": ("shuffle off", "turn off shuffle", "stop shuffling", "no shuffle"),
 }
 
-FILLERS = frozenset(
-    [
-        "um",
-        "umm",
-        "uh",
-        "uhh",
-        "er",
-        "erm",
-        "hmm",
-        "ah",
-        "oh",
-        "hey",
-        "hi",
-        "hello",
-        "alexa",
-        "please",
-        "just",
-        "like",
-        "so",
-        "well",
-        "actually",
-        "really",
-        "maybe",
-        "now",
-        "basically",
-        "honestly",
-        "kind",
-        "sort",
-        "pretty",
-        "quite",
-        "very",
-        "bit",
-        "little",
-        "you",
-        "know",
-        "mean",
-        "think",
-        "guess",
-        "right",
-        "okay",
-        "ok",
-        "then",
-        "also",
-        "today",
-        "again",
-        "some",
-    ]
-)
-FUNCTION_WORDS = frozenset(
-    [
-        "i",
-        "me",
-        "my",
-        "a",
-        "an",
-        "the",
-        "to",
-        "and",
-        "of",
-        "for",
-        "it",
-        "is",
-        "that",
-        "this",
-        "can",
-        "could",
-        "would",
-        "will",
-        "with",
-        "in",
-        "on",
-        "at",
-    ]
-)
-SOFT_LITERALS = frozenset(["a", "an", "the", "my", "some", "me", "to", "of", "for", "please"])
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words a person adds without changing what they ask: cheap to skip.
+FILLERS = _words(
+    """um umm uh uhh er erm hmm ah oh hey hi hello alexa please just like so well actually really maybe now
+    basically honestly kind sort pretty quite very bit little you know mean think guess right okay ok then also
+    today again some yeah sure yes try"""
+)
+# Small words that carry grammar more than meaning: cheaper to skip than content words.
+FUNCTION_WORDS = _words(
+    """i me my a an the to and of for it is that this can could would will with in on at we us let do did
+    am are was were be been have has had so"""
+)
+# Words of a sample that may go unsaid at a small cost.
+SOFT_LITERALS = _words(
+    """a an the my some me to of for please let us i you can could would am is are was have been it that this"""
+)
+# Polite openings stripped for a second try ("could you give me an affirmation").
+PREAMBLES = tuple(
+    tuple(p.split())
+    for p in (
+        "i would like you to",
+        "i want you to",
+        "i need you to",
+        "can you please",
+        "could you please",
+        "would you please",
+        "can you",
+        "could you",
+        "would you",
+        "will you",
+        "i would like to",
+        "i want to",
+        "i need to",
+        "i could use",
+        "i would love",
+        "can i",
+        "could i",
+        "may i",
+        "please",
+    )
+)
+PREAMBLE_PENALTY = 0.03
 INSERT_FILLER = 0.15
 INSERT_FUNCTION = 0.4
 INSERT_WORD = 1.0
@@ -163,10 +133,14 @@ DELETE_WORD = 0.9
 DELETE_SLOT = 1.0
 TYPO_PER_EDIT = 0.3
 ORDER_PENALTY = 0.5
-SLOT_NO_MATCH = 0.7
+SLOT_NO_MATCH = 1.0
+MAX_NO_MATCH_WORDS = 2
+FREE_SLOT_LOST_WORD = 1.0
+STEM_EDITS = 1
 MAX_SPAN = {"AMAZON.NUMBER": 5, "AMAZON.DURATION": 7}
 MAX_CUSTOM_SPAN = 6
 CANDIDATES = 60
+EXACT = 0.97  # a score this high is the sample itself (free text costs a hair)
 REORDER_CANDIDATES = 12
 REORDER_BELOW = 0.8
 
@@ -245,6 +219,18 @@ class _Utterance:
     span_cache: dict[tuple[str, int, int], tuple[float, SlotFill | None]] = field(default_factory=dict)
 
 
+def stem(word: str) -> str:
+    """A crude stem so "ending" meets "end", "streaks" "streak" and "encouraging" "encourage"."""
+    base = word
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            if len(base) > 3 and base[-1] == base[-2]:
+                base = base[:-1]
+            break
+    return base[:-1] if len(base) > 3 and base.endswith("e") else base
+
+
 def _authority(skill_id: str, type_name: str) -> str:
     return f"amzn1.er-authority.echo-sdk.{skill_id}.{type_name}"
 
@@ -273,6 +259,9 @@ class Nlu:
         vocabulary |= {w for w in (["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"])}
         self.vocabulary = vocabulary
         self.speller = Speller(vocabulary)
+        self.stems: dict[str, set[str]] = {}
+        for word in vocabulary:
+            self.stems.setdefault(stem(word), set()).add(word)
         self.slot_types = {i.name: dict(i.slots) for i in model.intents.values()}
 
     @staticmethod
@@ -293,9 +282,38 @@ class Nlu:
         tokens = tokenize(utterance)
         if not tokens.words:
             return Parse(utterance, FALLBACK, {}, 0.0, notes=["nothing to match"])
+        best = self._best_match(tokens)
+        for preamble in PREAMBLES if best is None or best[0] < EXACT else ():
+            if tokens.words[: len(preamble)] == preamble and len(tokens.words) > len(preamble):
+                k = len(preamble)
+                stripped = Tokens(tokens.words[k:], tokens.origin[k:], tokens.original)
+                other = self._best_match(stripped)
+                if other is not None:
+                    other = (other[0] - PREAMBLE_PENALTY, *other[1:4], [*other[4], f"set aside {' '.join(preamble)!r}"])
+                    if best is None or (other[0], other[1]) > (best[0], best[1]):
+                        best = other
+                break
+        if best is None or best[0] < self.threshold:
+            note = f"best was {best[2].intent} at {best[0]:.2f}" if best else "no sample came close"
+            return Parse(utterance, FALLBACK, {}, best[0] if best else 0.0, notes=[f"{note}, under {self.threshold}"])
+        score, _, matcher, fills, notes = best
+        return Parse(
+            utterance,
+            matcher.intent,
+            fills,
+            round(max(score, 0.0), 4),
+            matcher.sample,
+            notes,
+            dict(self.slot_types.get(matcher.intent, {})),
+        )
+
+    def _best_match(self, tokens: Tokens) -> tuple[float, int, Matcher, dict[str, SlotFill], list[str]] | None:
         corrections = []
         for word in tokens.words:
             found = dict(self.speller.candidates(word)) if word not in self.vocabulary else {}
+            for other in self.stems.get(stem(word), ()):
+                if other != word:
+                    found[other] = min(found.get(other, STEM_EDITS), STEM_EDITS)
             corrections.append(found)
         heard = _Utterance(tokens, corrections)
         present = set(tokens.words) | {c for found in corrections for c in found}
@@ -328,25 +346,14 @@ class Nlu:
         for lower_bound, _, matcher in ranked[:CANDIDATES]:
             if best is not None and 1 - lower_bound < best[0]:
                 break
+            if best is not None and best[0] >= EXACT and matcher.literal_count <= best[1]:
+                continue  # an exact match is only beaten by a more specific exact match
             consider(matcher, self._align(heard, matcher))
         if best is None or best[0] < REORDER_BELOW:
-            for lower_bound, _, matcher in ranked[:REORDER_CANDIDATES]:
-                if best is not None and 1 - lower_bound - ORDER_PENALTY / (matcher.weight + 1) < best[0]:
-                    break
+            covered = sorted(ranked, key=lambda r: (r[1] / max(1, len(r[2].literals)), -r[2].weight))
+            for _, _, matcher in covered[:REORDER_CANDIDATES]:
                 consider(matcher, self._unordered(heard, matcher))
-        if best is None or best[0] < self.threshold:
-            note = f"best was {best[2].intent} at {best[0]:.2f}" if best else "no sample came close"
-            return Parse(utterance, FALLBACK, {}, best[0] if best else 0.0, notes=[f"{note}, under {self.threshold}"])
-        score, _, matcher, fills, notes = best
-        return Parse(
-            utterance,
-            matcher.intent,
-            fills,
-            round(score, 4),
-            matcher.sample,
-            notes,
-            dict(self.slot_types.get(matcher.intent, {})),
-        )
+        return best
 
     def slots_json(self, parsed: Parse, skill_id: str) -> dict[str, Any]:
         """The ``intent.slots`` object Alexa sends: every slot of the intent, filled or not."""
@@ -433,6 +440,8 @@ class Nlu:
                 result = (0.0, SlotFill(slot.name, slot.type, duration))
         elif slot.type in self.values:
             result = self._custom_span(heard, slot, start, end, words, text, alone)
+        elif all(w in FUNCTION_WORDS or w in FILLERS for w in words):
+            result = (INF, None)  # free text made only of small words is not something said on purpose
         else:  # AMAZON.SearchQuery and other free-text types: the person's own words
             result = (0.01 * len(words), SlotFill(slot.name, slot.type, text))
         heard.span_cache[key] = result
@@ -465,9 +474,9 @@ class Nlu:
             if found is not None:
                 fill = SlotFill(slot.name, slot.type, text, found[0], found[1], custom=True, corrected=True)
                 return TYPO_PER_EDIT * edits, fill
-        if alone or end - start > 4:
+        if alone or end - start > MAX_NO_MATCH_WORDS or all(w in FUNCTION_WORDS or w in FILLERS for w in words):
             return INF, None
-        return SLOT_NO_MATCH + 0.15 * (end - start - 1), SlotFill(slot.name, slot.type, text, custom=True)
+        return SLOT_NO_MATCH + 0.3 * (end - start - 1), SlotFill(slot.name, slot.type, text, custom=True)
 
     def _align(self, heard: _Utterance, matcher: Matcher) -> tuple[float, dict[str, SlotFill], list[str]] | None:
         """Order-keeping alignment of the utterance with the sample (edit distance over words and slots)."""
@@ -510,6 +519,7 @@ class Nlu:
             return None
         fills: dict[str, SlotFill] = {}
         lost = 0
+        lost_content = 0
         notes: list[str] = []
         i = j = 0
         while (i, j) != (n, m):
@@ -522,13 +532,19 @@ class Nlu:
                 notes.append(f"skipped {info!r}")
             elif kind == "missing":
                 lost += 1
+                lost_content += isinstance(info, str) and info not in SOFT_LITERALS
                 notes.append(f"missing {info.name + ' slot' if isinstance(info, Slot) else repr(info)}")
             elif kind == "word" and words[i] != info:
                 notes.append(f"read {words[i]!r} as {info!r}")
             i, j = ni, nj
         if 2 * lost > matcher.weight:
             return None  # most of the sample is missing: not this sample
-        return cost[0][0], fills, notes
+        # a slot that takes any words is only credible when the words around it were said
+        if lost_content and any(f.type == "AMAZON.SearchQuery" for f in fills.values()):
+            return None
+        free = any(f.custom and f.resolved_id is None for f in fills.values())
+        penalty = FREE_SLOT_LOST_WORD * lost_content if free else 0.0
+        return cost[0][0] + penalty, fills, notes
 
     def _unordered(self, heard: _Utterance, matcher: Matcher) -> tuple[float, dict[str, SlotFill], list[str]] | None:
         """Word order forgiven: literals found anywhere, slots from the words left over."""

@@ -74,14 +74,16 @@ def card_lines(card: Mapping[str, Any] | None) -> list[str]:
     return lines
 
 
-def render_turn(turn: Turn, *, explain: bool = False, durations: Mapping[str, int] | None = None) -> str:
-    """What a person sees for one turn."""
+def render_turn(
+    turn: Turn, *, explain: bool = False, durations: Mapping[str, int] | None = None, echo: bool = True
+) -> str:
+    """What a person sees for one turn (``echo=False``: the utterance is already on screen)."""
     lines: list[str] = []
     if turn.exchange is None:
         return f"  · {turn.note}" if turn.note else ""
     if turn.automatic or turn.label.startswith("<"):
         lines.append(f"  ↳ {turn.label.strip('<>')}")
-    else:
+    elif echo:
         lines.append(f"you › {turn.label.strip(chr(34))}")
     if explain:
         if turn.parse is not None:

@@ -39,16 +39,25 @@ class Transport(Protocol):
 class InProcessTransport:
     """The skill built in this process, invoked through ask-sdk's serializer like the HTTP endpoint does."""
 
-    def __init__(self, settings: Any, store: Any | None = None, *, seed: int | None = None) -> None:
+    def __init__(
+        self, settings: Any, store: Any | None = None, *, seed: int | None = None, skill: Any | None = None
+    ) -> None:
+        """The project's skill for ``settings`` (or ``skill``, any ask-sdk CustomSkill, when given)."""
         from ask_sdk_core.serialize import DefaultSerializer
 
-        from skill.builder import build_skill
-        from skill.store import open_store
-
         self.settings = settings
-        self.store = store if store is not None else open_store(settings)
-        self._own_store = store is None
-        self.skill = build_skill(settings, self.store, seed=seed)
+        self.store = store
+        self._own_store = False
+        if skill is None:
+            from skill.builder import build_skill
+            from skill.store import open_store
+
+            if store is None:
+                store = open_store(settings)
+                self._own_store = True
+            self.store = store
+            skill = build_skill(settings, store, seed=seed)
+        self.skill = skill
         self.serializer = DefaultSerializer()
 
     def send(self, envelope: dict[str, Any]) -> Exchange:

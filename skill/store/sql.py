@@ -37,11 +37,23 @@ WRITE_OPTION = "kindness_write"
 MAX_ATTRIBUTES_BYTES = 16 * 1024
 
 
+def _utc(value: datetime) -> datetime:
+    """A time as UTC before it is stored or compared (SQLite keeps no zone: it must be UTC already)."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _utc_day(conn: Connection, column: sa.Column) -> sa.ColumnElement[str]:
+    """The UTC calendar day of a stored time as 'YYYY-MM-DD', computed by the database (one row a day)."""
+    if conn.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+    return sa.func.substr(column, 1, 10)  # SQLite keeps UTC times as ISO text
+
+
 def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes: they were stored as UTC."""
+    """Times in UTC: SQLite hands back naive datetimes (stored as UTC), PostgreSQL its session's zone."""
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SqlJournalStore:
@@ -94,6 +106,10 @@ class SqlJournalStore:
         existing = conn.execute(sa.select(people.c.key).where(people.c.key == key)).first()
         if existing:
             return False
+        return self._create_person(conn, key, now)
+
+    def _create_person(self, conn: Connection, key: str, now: datetime) -> bool:
+        """Insert the person row; False when another process created it first."""
         try:
             with conn.begin_nested():
                 conn.execute(people.insert().values(key=key, first_seen=now, last_seen=now))
@@ -103,11 +119,13 @@ class SqlJournalStore:
 
     # ---- visits and streaks -------------------------------------------------------------------
     def visit(self, user_id: str, now: datetime) -> Visit:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> Visit:
             before = conn.execute(sa.select(people.c.last_seen).where(people.c.key == key)).scalar()
-            created = self._ensure_person(conn, key, now)
+            # last_seen is never NULL: no row means no person yet (saves _ensure_person's own look-up)
+            created = self._create_person(conn, key, now) if before is None else False
             conn.execute(people.update().where(people.c.key == key).values(last_seen=now))
             enabled = self._preference(conn, key, "streak", "on") != "off"
             return Visit(
@@ -120,15 +138,18 @@ class SqlJournalStore:
         return self._run(work, write=True)
 
     def _activity_days(self, conn: Connection, key: str, since: datetime) -> set[date]:
-        days: set[date] = set()
-        for table, column in (
-            (practices, practices.c.started_at),
-            (gratitude, gratitude.c.created_at),
-            (checkins, checkins.c.created_at),
-        ):
-            rows = conn.execute(sa.select(column).where(table.c.person == key, column >= since))
-            days.update(_aware(r[0]).date() for r in rows)  # type: ignore[union-attr]
-        return days
+        # one round trip for the three tables, one row per UTC day (UNION removes repeats)
+        query = sa.union(
+            *(
+                sa.select(_utc_day(conn, column).label("day")).where(table.c.person == key, column >= since)
+                for table, column in (
+                    (practices, practices.c.started_at),
+                    (gratitude, gratitude.c.created_at),
+                    (checkins, checkins.c.created_at),
+                )
+            )
+        )
+        return {date.fromisoformat(r[0]) for r in conn.execute(query)}
 
     def _streak(self, conn: Connection, key: str, today: date) -> int:
         since = datetime.combine(today - timedelta(days=366), datetime.min.time(), UTC)
@@ -146,6 +167,7 @@ class SqlJournalStore:
 
     # ---- gratitude ----------------------------------------------------------------------------
     def add_gratitude(self, user_id: str, text: str, now: datetime) -> GratitudeEntry:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> GratitudeEntry:
@@ -158,6 +180,8 @@ class SqlJournalStore:
         return self._run(work, write=True)
 
     def gratitude_between(self, user_id: str, start: datetime, end: datetime) -> list[GratitudeEntry]:
+        start = _utc(start)
+        end = _utc(end)
         key = self.person_key(user_id)
         query = (
             sa.select(gratitude.c.id, gratitude.c.text, gratitude.c.created_at)
@@ -168,6 +192,7 @@ class SqlJournalStore:
         return [GratitudeEntry(id=r.id, text=r.text, created_at=_aware(r.created_at)) for r in rows]  # type: ignore[arg-type]
 
     def random_gratitude(self, user_id: str, before: datetime) -> GratitudeEntry | None:
+        before = _utc(before)
         key = self.person_key(user_id)
         query = sa.select(gratitude.c.id, gratitude.c.text, gratitude.c.created_at).where(
             gratitude.c.person == key, gratitude.c.created_at < before
@@ -182,6 +207,7 @@ class SqlJournalStore:
     def add_checkin(
         self, user_id: str, feeling_id: str | None, feeling_text: str, intensity: int | None, now: datetime
     ) -> CheckIn:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> CheckIn:
@@ -198,6 +224,7 @@ class SqlJournalStore:
         return self._run(work, write=True)
 
     def checkins_since(self, user_id: str, since: datetime) -> list[CheckIn]:
+        since = _utc(since)
         key = self.person_key(user_id)
         query = (
             sa.select(checkins)
@@ -212,6 +239,7 @@ class SqlJournalStore:
 
     # ---- practices ----------------------------------------------------------------------------
     def start_practice(self, user_id: str, kind: str, item: str, now: datetime) -> PracticeRecord:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> PracticeRecord:
@@ -226,6 +254,7 @@ class SqlJournalStore:
         return self._run(work, write=True)
 
     def complete_practice(self, user_id: str, kind: str, item: str, now: datetime) -> None:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> None:
@@ -276,6 +305,7 @@ class SqlJournalStore:
 
     # ---- playback -----------------------------------------------------------------------------
     def save_playback(self, user_id: str, token: str, offset_ms: int, finished: bool, now: datetime) -> None:
+        now = _utc(now)
         key = self.person_key(user_id)
         values: dict[str, Any] = {
             "token": token,
@@ -349,7 +379,7 @@ class SqlJournalStore:
         if len(data.encode()) > MAX_ATTRIBUTES_BYTES:
             raise ValueError(f"attributes are {len(data.encode())} bytes; at most {MAX_ATTRIBUTES_BYTES} are kept")
         key = self.person_key(user_id)
-        when = now or datetime.now(UTC)
+        when = _utc(now) if now else datetime.now(UTC)
 
         def work(conn: Connection) -> None:
             self._ensure_person(conn, key, when)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -302,3 +302,23 @@ def test_attributes_must_be_small_json(journal: SqlJournalStore) -> None:
 
 def test_healthy(journal: SqlJournalStore) -> None:
     assert journal.healthy() is True
+
+
+def test_times_in_any_zone_are_kept_as_the_same_instant(journal: SqlJournalStore) -> None:
+    india = timezone(timedelta(hours=5, minutes=30))
+    local = datetime(2026, 3, 10, 2, 0, tzinfo=india)  # 20:30 UTC on March 9th
+    entry = journal.add_gratitude(ALICE, "chai", local)
+    assert entry.created_at == local and entry.created_at.utcoffset() == timedelta(0)
+    journal.add_checkin(ALICE, "calm", "calm", 2, local)
+    found = journal.gratitude_between(ALICE, datetime(2026, 3, 9, 20, 0, tzinfo=UTC), local + timedelta(minutes=1))
+    assert [(e.text, e.created_at) for e in found] == [("chai", local)]
+    assert journal.gratitude_between(ALICE, local + timedelta(seconds=1), at(days=10)) == []
+    assert [c.created_at for c in journal.checkins_since(ALICE, local)] == [local]
+    assert journal.streak(ALICE, date(2026, 3, 9)) == 1  # the UTC day
+    assert journal.streak(ALICE, date(2026, 3, 11)) == 0
+
+
+def test_a_bug_is_not_disguised_as_an_outage(journal: SqlJournalStore) -> None:
+    with pytest.raises(sa.exc.IntegrityError):
+        journal.add_gratitude(ALICE, None, at())  # type: ignore[arg-type]
+    assert journal.gratitude_between(ALICE, at(days=-1), at(days=1)) == []

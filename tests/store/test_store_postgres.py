@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
@@ -100,3 +100,31 @@ def test_a_connection_killed_by_the_server_is_replaced(own_cluster: PgCluster, p
     assert killed is not None and killed[0] >= 1
     pg_store.add_gratitude(USER, "after", NOW)  # pre-ping notices the dead connection first
     assert [e.text for e in pg_store.gratitude_between(USER, *EVER)] == ["before", "after"]
+
+
+def test_days_and_times_are_utc_whatever_the_servers_time_zone(own_cluster: PgCluster, settings: Settings) -> None:
+    url = own_cluster.create_database()
+    database = url.rsplit("/", 1)[1]
+    with psycopg.connect(host="127.0.0.1", port=own_cluster.port, user="postgres", autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE \"{database}\" SET timezone TO 'Pacific/Kiritimati'")  # UTC+14
+    store = open_store(settings.replace(database_url=url))
+    late = datetime(2026, 3, 9, 23, 0, tzinfo=UTC)  # already March 10th in Kiritimati
+    store.add_gratitude(USER, "late", late)
+    store.add_gratitude(USER, "early", datetime(2026, 3, 10, 1, 0, tzinfo=UTC))
+    saved = store.gratitude_between(USER, *EVER)
+    assert [e.created_at for e in saved] == [late, datetime(2026, 3, 10, 1, 0, tzinfo=UTC)]
+    assert all(e.created_at.utcoffset() == timedelta(0) for e in saved)
+    assert store.streak(USER, date(2026, 3, 10)) == 2
+    store.engine.dispose()
+
+
+def test_an_exhausted_pool_is_store_unavailable(pg_store: SqlJournalStore) -> None:
+    held = [pg_store.engine.connect() for _ in range(10)]  # pool_size 5 + max_overflow 5
+    try:
+        with pytest.raises(StoreUnavailable, match="TimeoutError"):
+            pg_store.add_gratitude(USER, "no room", NOW)
+    finally:
+        for conn in held:
+            conn.close()
+    pg_store.add_gratitude(USER, "room again", NOW)
+    assert [e.text for e in pg_store.gratitude_between(USER, *EVER)] == ["room again"]

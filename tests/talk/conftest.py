@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -160,6 +161,31 @@ def unresolved(value: str) -> dict[str, Any]:
 
 
 START = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)  # a Wednesday
+
+# The slots the handlers ask for one at a time; Alexa needs a dialog model for them to use Dialog.ElicitSlot.
+DIALOG_SLOTS = {"GratitudeIntent": ["thing"], "CheckInIntent": ["feeling"], "BreathingIntent": ["pattern"]}
+
+
+def write_model(package: Path, dialog: bool) -> Path:
+    """A minimal interaction model in an ASK skill-package layout, with or without a dialog model."""
+    model: dict[str, Any] = {"interactionModel": {"languageModel": {"invocationName": "inner kindness", "intents": []}}}
+    if dialog:
+        model["interactionModel"]["dialog"] = {
+            "intents": [
+                {"name": name, "slots": [{"name": slot, "elicitationRequired": False} for slot in slots]}
+                for name, slots in DIALOG_SLOTS.items()
+            ]
+        }
+    path = package / "interactionModels" / "custom" / "en-US.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(model))
+    return package
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The shared settings, with an interaction model whose dialog lets the handlers elicit slots."""
+    return settings.replace(skill_package_dir=write_model(tmp_path / "skill-package", dialog=True))
 
 
 @pytest.fixture

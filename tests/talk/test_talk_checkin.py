@@ -109,7 +109,7 @@ def test_unknown_words_are_accepted_reflected_and_logged_as_said(
     assert turn.data("checkin/reflect")["kind"] == "unknown"
     assert turn.text.startswith("Kind of wobbly.")
     assert "own words" in turn.text
-    assert turn.offer == {"kind": "breathing", "pattern": "coherent"}
+    assert turn.offer == {"kind": "breathing", "pattern": "coherent", "minutes": 1}
     assert logged(store, clock) == [(None, "kind of wobbly", None)]
 
 
@@ -125,7 +125,8 @@ def test_neutral_feelings_are_offered_breathing_and_yes_breathes(chat: Conversat
     turn = chat.say("CheckInIntent", feeling=resolved("okay", "okay"))
     assert turn.data("checkin/reflect")["kind"] == "neutral"
     turn = chat.yes()
-    assert turn.keys[0] == "breathing/intro" and turn.data("breathing/intro")["pattern"] == "coherent"
+    assert turn.keys[0] == "breathing/intro"
+    assert turn.data("breathing/intro") == {"pattern": "coherent", "rounds": 5, "minutes": 1}
     assert store.holdings(USER).practices == 1
 
 

@@ -32,7 +32,7 @@ def test_what_do_you_keep_about_me_answers_plainly(chat: Conversation, store: Sq
         "first_seen": "2026-11-15",
     }
     assert "2 entries in your gratitude journal" in turn.text
-    assert "1 check-in:" in turn.text and "1 practice you did" in turn.text
+    assert "1 check-in:" in turn.text and "1 so far" in turn.text
     assert "delete my journal" in turn.text
     assert "my sister" not in turn.text  # counts, not contents
 
@@ -96,3 +96,14 @@ def test_skill_disabled_removes_everything(endpoint: AlexaEndpoint, store: SqlJo
     held = store.holdings(USER)
     assert (held.gratitude_entries, held.checkins, held.practices, held.first_seen) == (0, 0, 0, None)
     assert store.holdings("amzn1.ask.account.OTHER").gratitude_entries == 1
+
+
+def test_skill_disabled_without_a_user_removes_nothing(
+    endpoint: AlexaEndpoint, store: SqlJournalStore, clock: Clock
+) -> None:
+    fill(store, clock)
+    body = envelope({"type": "AlexaSkillEvent.SkillDisabled", "eventCreationTime": "2026-11-18T09:30:00Z"})
+    del body["context"]["System"]["user"]
+    result = endpoint.handle(json.dumps(body).encode())
+    assert result.status == 200 and result.body["response"] == {}
+    assert store.holdings(USER).gratitude_entries == 2

@@ -20,7 +20,7 @@ def test_grateful_for_my_sister_is_saved_and_spoken_back_as_your_sister(
 ) -> None:
     turn = chat.say("GratitudeIntent", thing="my sister")
     assert turn.keys == ["gratitude/thanks", "gratitude/another", "gratitude/another_reprompt"]
-    assert turn.text.startswith("your sister.")
+    assert turn.text.startswith("Your sister.")
     assert "journal" in turn.text
     assert turn.offer == {"kind": "gratitude_more"}
     assert not turn.ends
@@ -37,13 +37,13 @@ def test_carrier_words_in_the_slot_are_not_kept(chat: Conversation, store: SqlJo
 def test_gratitude_without_a_thing_invites_one_and_elicits_the_slot(chat: Conversation, store: SqlJournalStore) -> None:
     turn = chat.say("GratitudeIntent")
     assert turn.keys == ["gratitude/prompt", "gratitude/prompt_reprompt"]
-    assert turn.text.endswith(("count.", "big.")) and turn.data("gratitude/prompt") == {"count": 0}
+    assert turn.text.endswith(("count.", "big.")) and turn.data("gratitude/prompt") == {"count": 0, "elicit": True}
     assert turn.directives[0]["type"] == "Dialog.ElicitSlot"
     assert turn.directives[0]["slotToElicit"] == "thing"
     assert turn.directives[0]["updatedIntent"]["name"] == "GratitudeIntent"
     assert entries(store) == []
     turn = chat.say("GratitudeIntent", thing="a warm cup of tea")
-    assert turn.keys[0] == "gratitude/thanks" and "a warm cup of tea" in turn.text
+    assert turn.keys[0] == "gratitude/thanks" and turn.text.startswith("A warm cup of tea.")
     assert entries(store) == ["a warm cup of tea"]
 
 
@@ -64,7 +64,7 @@ def test_three_good_things_then_a_warm_close_and_a_fourth_is_kindly_declined(
     assert turn.keys[0] == "gratitude/prompt" and turn.directives[0]["type"] == "Dialog.ElicitSlot"
     assert turn.data("gratitude/prompt")["count"] == 1
     turn = chat.say("GratitudeIntent", thing="my friend called")
-    assert "your friend called" in turn.text
+    assert "Your friend called" in turn.text
     assert turn.keys[:2] == ["gratitude/thanks", "gratitude/another"] and "one more" in turn.text
     turn = chat.say("GratitudeIntent", thing="a good book")
     assert turn.keys[:2] == ["gratitude/thanks", "gratitude/complete"]
@@ -83,7 +83,7 @@ def test_no_more_thanks_you_and_offers_the_rest(chat: Conversation) -> None:
 
 def test_text_is_escaped_in_ssml(chat: Conversation, store: SqlJournalStore) -> None:
     turn = chat.say("GratitudeIntent", thing="fish & chips <with> friends")
-    assert "fish &amp; chips &lt;with&gt; friends" in turn.ssml
+    assert "Fish &amp; chips &lt;with&gt; friends" in turn.ssml
     assert entries(store) == ["fish & chips <with> friends"]
 
 
@@ -95,9 +95,9 @@ def test_recall_reads_this_week_by_default(chat: Conversation, store: SqlJournal
     turn = chat.say("GratitudeRecallIntent")
     assert turn.keys[0] == "gratitude/read_back"
     assert turn.text.startswith("This week, you were grateful for:")
-    assert "your garden, on Monday." in turn.text
-    assert "a call with Mum, yesterday." in turn.text
-    assert "breakfast, today." in turn.text
+    assert "Your garden, on Monday." in turn.text
+    assert "A call with Mum, yesterday." in turn.text
+    assert "Breakfast, today." in turn.text
     assert "old entry" not in turn.text
 
 
@@ -105,10 +105,10 @@ def test_recall_yesterday_and_last_week(chat: Conversation, store: SqlJournalSto
     store.add_gratitude(USER, "the rain", clock.now.replace(day=17))
     store.add_gratitude(USER, "a long chat", clock.now.replace(day=9))  # Monday the week before
     turn = chat.say("GratitudeRecallIntent", when=resolved("yesterday", "yesterday"))
-    assert turn.text.startswith("Yesterday, you were grateful for:") and "the rain" in turn.text
+    assert turn.text.startswith("Yesterday, you were grateful for:") and "The rain." in turn.text
     assert "long chat" not in turn.text
     turn = chat.say("GratitudeRecallIntent", when=resolved("last week", "last-week"))
-    assert turn.text.startswith("Last week, you were grateful for:") and "a long chat, on Monday" in turn.text
+    assert turn.text.startswith("Last week, you were grateful for:") and "A long chat, on Monday" in turn.text
     assert "rain" not in turn.text
 
 
@@ -137,7 +137,7 @@ def test_recall_an_unknown_range_falls_back_to_this_week_and_says_so(
     store.add_gratitude(USER, "music", clock.now)
     turn = chat.say("GratitudeRecallIntent", when=unresolved("the full moon"))
     assert turn.keys[:2] == ["gratitude/range_unknown", "gratitude/read_back"]
-    assert "music, today" in turn.text
+    assert "Music, today" in turn.text
 
 
 def test_recall_many_reads_the_latest_five(chat: Conversation, store: SqlJournalStore, clock: Clock) -> None:
@@ -145,7 +145,7 @@ def test_recall_many_reads_the_latest_five(chat: Conversation, store: SqlJournal
         store.add_gratitude(USER, f"thing {i}", clock.now.replace(hour=1 + i))
     turn = chat.say("GratitudeRecallIntent")
     assert "latest 5 of 7" in turn.text
-    assert "thing 1" not in turn.text and "thing 2" in turn.text and "thing 6" in turn.text
+    assert "Thing 1" not in turn.text and "Thing 2" in turn.text and "Thing 6" in turn.text
 
 
 def test_recall_earlier_reads_one_older_entry_or_none(chat: Conversation, store: SqlJournalStore, clock: Clock) -> None:

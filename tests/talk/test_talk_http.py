@@ -107,13 +107,13 @@ def test_launch_first_then_welcome_back(server: Server) -> None:
 def test_gratitude_conversation(server: Server) -> None:
     chat = HttpChat(server, "amzn1.ask.account.HTTP-GRATITUDE")
     keys, text, payload = chat.say("GratitudeIntent")
-    assert keys[0] == "gratitude/prompt" and payload["response"]["directives"][0]["type"] == "Dialog.ElicitSlot"
+    assert keys[0] == "gratitude/prompt" and payload["response"]["shouldEndSession"] is False
     keys, text, _ = chat.say("GratitudeIntent", thing="my sister Ottoline")
-    assert keys[0] == "gratitude/thanks" and text.startswith("your sister Ottoline.")
+    assert keys[0] == "gratitude/thanks" and text.startswith("Your sister Ottoline.")
     keys, text, _ = chat.say("AMAZON.NoIntent")
     assert keys[0] == "gratitude/done"
     keys, text, _ = HttpChat(server, chat.user).say("GratitudeRecallIntent")
-    assert keys[0] == "gratitude/read_back" and "your sister Ottoline, today." in text
+    assert keys[0] == "gratitude/read_back" and "Your sister Ottoline, today." in text
 
 
 def test_check_in_conversation(server: Server) -> None:
