@@ -120,6 +120,8 @@ def test_sample_rules_catch_what_alexa_would_refuse() -> None:
     breathing = next(i for i in intents if i["name"] == "BreathingIntent")
     breathing["samples"] = breathing["samples"][:3] + ["check in"]
     breathing["slots"].append({"name": "tempo", "type": "TEMPO"})
+    feeling = next(t for t in raw["interactionModel"]["languageModel"]["types"] if t["name"] == "FEELING")
+    next(v for v in feeling["values"] if v["id"] == "sad")["name"]["synonyms"].append("nervous")
     problems = "\n".join(sample_problems(parse_model(raw)))
     assert "names slot {stuff} the intent lacks" in problems
     assert "needs a carrier phrase around its SearchQuery" in problems
@@ -128,6 +130,7 @@ def test_sample_rules_catch_what_alexa_would_refuse() -> None:
     assert "BreathingIntent has 4 samples (at least 15)" in problems
     assert "uses slot type TEMPO the model does not define" in problems
     assert "'check in' is in both CheckInIntent and BreathingIntent" in problems
+    assert "FEELING: 'nervous' names both anxious and sad" in problems
 
 
 @pytest.mark.parametrize(

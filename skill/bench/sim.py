@@ -114,6 +114,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, help="also write the JSON figures to this file")
     args = parser.parse_args(argv)
     logging.getLogger("skill").setLevel(logging.WARNING)  # request logs would time the terminal, not the skill
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     figures = {"nlu": bench_nlu(args.rounds), "turn": bench_turns(args.rounds), "turn_target_ms": TURN_TARGET_MS}
     figures["turn_within_target"] = figures["turn"]["median_ms"] < TURN_TARGET_MS  # type: ignore[index]
     if args.out:

@@ -188,17 +188,5 @@ def on_audio_no(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) 
     )
 
 
-def on_audio_yes(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
-    """Yes to audio reached us: playback could not take it. Apologise and offer the spoken version."""
-    v = voice(handler_input)
-    pattern = PATTERNS.get(str(offer.get("pattern")), PATTERNS[DEFAULT_PATTERN])
-    return reply(
-        handler_input,
-        join(v.say("offers/unavailable"), v.say("breathing/shorter_offer", pattern=pattern.id)),
-        v.say("breathing/shorter_offer", pattern=pattern.id),
-        offer={"kind": "breathing", "pattern": pattern.id},
-    )
-
-
 def handlers(deps: Deps) -> list[Handler]:
     return [BreathingHandler(deps)]

@@ -31,6 +31,12 @@ def _start_gratitude(deps: Deps, handler_input: HandlerInput, offer: dict[str, A
     return gratitude.ask_for_thing(deps, handler_input)
 
 
+def _unavailable(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
+    """A "yes" to an offer nobody here can fulfil (e.g. audio while playback is not available)."""
+    v = voice(handler_input)
+    return reply(handler_input, join(v.say("offers/unavailable"), v.say("launch/options")), v.say("launch/reprompt"))
+
+
 # kind -> (answer to yes, answer to no)
 OFFERS: dict[str, tuple[Answer, Answer]] = {
     "gratitude_more": (gratitude.on_more_yes, gratitude.on_more_no),
@@ -40,15 +46,10 @@ OFFERS: dict[str, tuple[Answer, Answer]] = {
     "savour": (checkin.on_savour_yes, checkin.on_declined),
     "checkin_start": (checkin.on_checkin_yes, _decline),
     "breathing": (breathing.on_offer_yes, _decline),
-    "breathing_audio": (breathing.on_audio_yes, breathing.on_audio_no),
+    # "yes" is the playback handlers' (earlier in dispatch); here only if they could not take it
+    "breathing_audio": (_unavailable, breathing.on_audio_no),
     "delete_journal": (data.on_delete_yes, data.on_delete_no),
 }
-
-
-def _unavailable(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
-    """A "yes" to an offer nobody here can fulfil (e.g. audio while playback is not available)."""
-    v = voice(handler_input)
-    return reply(handler_input, join(v.say("offers/unavailable"), v.say("launch/options")), v.say("launch/reprompt"))
 
 
 class YesHandler(Handler):

@@ -134,6 +134,7 @@ def main(argv: list[str], *, out: TextIO | None = None, settings: Settings | Non
     if args.script and args.utterances:
         print("give either --script or utterances, not both", file=sys.stderr)
         return 2
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # journal migrations are not part of the talk
     if not args.explain:
         logging.getLogger("skill").setLevel(logging.WARNING)
     settings = settings or Settings.from_env()

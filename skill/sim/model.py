@@ -148,6 +148,12 @@ def sample_problems(model: InteractionModel, min_samples: int = MIN_SAMPLES) -> 
         ids = [v.id for v in defined.values]
         if len(ids) != len(set(ids)):
             problems.append(f"slot type {defined.name} repeats an id")
+        owner: dict[str, str] = {}
+        for value in defined.values:
+            for phrase in (value.name, *value.synonyms):
+                key = " ".join(phrase.lower().split())
+                if owner.setdefault(key, value.id) != value.id:
+                    problems.append(f"{defined.name}: {phrase!r} names both {owner[key]} and {value.id}")
     return problems
 
 

@@ -180,3 +180,12 @@ def test_kindness_entry_point_dispatches_to_the_simulator(settings: Settings, mo
 
     monkeypatch.setenv("KINDNESS_DATA_DIR", str(settings.data_dir))
     assert top.main(["model", "check", "--no-handlers"]) == 0
+
+
+def test_a_journal_persists_across_runs_for_the_same_user_only(settings: Settings) -> None:
+    code, _ = run(settings, "--user", "ana", "tell inner kindness i'm grateful for my cat")
+    assert code == 0
+    _, ana = run(settings, "--user", "ana", "--explain", "ask inner kindness what was i grateful for")
+    _, ben = run(settings, "--user", "ben", "--explain", "ask inner kindness what was i grateful for")
+    assert "cat" in ana.split("alexa › ", 1)[1]
+    assert "cat" not in ben.split("alexa › ", 1)[1]
