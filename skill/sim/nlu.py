@@ -263,6 +263,17 @@ class Nlu:
         for word in vocabulary:
             self.stems.setdefault(stem(word), set()).add(word)
         self.slot_types = {i.name: dict(i.slots) for i in model.intents.values()}
+        # answers to a slot the skill asks for: the intent's samples that hold the slot, and its slot samples
+        self.answers: dict[tuple[str, str], list[Matcher]] = {}
+        for intent in model.intents.values():
+            for slot_name in intent.slots:
+                own = [
+                    m
+                    for m in self.matchers
+                    if m.intent == intent.name and Slot(slot_name, intent.slots[slot_name]) in m.elements
+                ]
+                extra = [self._compile(intent.name, s, intent.slots) for s in intent.slot_samples.get(slot_name, ())]
+                self.answers[(intent.name, slot_name)] = own + [m for m in extra if m.sample not in intent.samples]
 
     @staticmethod
     def _compile(intent: str, sample: str, slots: dict[str, str]) -> Matcher:
@@ -307,7 +318,30 @@ class Nlu:
             dict(self.slot_types.get(matcher.intent, {})),
         )
 
-    def _best_match(self, tokens: Tokens) -> tuple[float, int, Matcher, dict[str, SlotFill], list[str]] | None:
+    def parse_answer(self, utterance: str, intent: str, slot: str) -> Parse | None:
+        """``utterance`` heard as the answer to the skill asking for ``intent``'s ``slot`` (Dialog.ElicitSlot).
+
+        The intent's own samples and the slot's samples are tried; a free-text slot (AMAZON.SearchQuery)
+        otherwise takes the whole utterance. None when the words cannot fill the slot."""
+        types = dict(self.slot_types.get(intent, {}))
+        if slot not in types:
+            return None
+        tokens = tokenize(utterance)
+        if not tokens.words:
+            return None
+        note = f"heard as the answer for {intent}.{slot} (the skill asked for it)"
+        best = self._best_match(tokens, self.answers.get((intent, slot), []))
+        if best is not None and best[0] >= self.threshold and slot in best[3]:
+            score, _, matcher, fills, notes = best
+            return Parse(utterance, intent, fills, round(score, 4), matcher.sample, [note, *notes], types)
+        if types[slot] == "AMAZON.SearchQuery" and not all(w in FUNCTION_WORDS or w in FILLERS for w in tokens.words):
+            fill = SlotFill(slot, types[slot], tokens.span_text(0, len(tokens.words)))
+            return Parse(utterance, intent, {slot: fill}, 1.0, None, [note, "free text: the whole utterance"], types)
+        return None
+
+    def _best_match(
+        self, tokens: Tokens, matchers: list[Matcher] | None = None
+    ) -> tuple[float, int, Matcher, dict[str, SlotFill], list[str]] | None:
         corrections = []
         for word in tokens.words:
             found = dict(self.speller.candidates(word)) if word not in self.vocabulary else {}
@@ -322,7 +356,7 @@ class Nlu:
             ({w} | set(found), self._insert_cost(w)) for w, found in zip(tokens.words, corrections, strict=True)
         ]
         ranked = []
-        for matcher in self.matchers:
+        for matcher in self.matchers if matchers is None else matchers:
             overlap = len(matcher.literals & present)
             if overlap or not matcher.literals:
                 missing = matcher.literals - present
