@@ -508,7 +508,9 @@ class Nlu:
             if found is not None:
                 fill = SlotFill(slot.name, slot.type, text, found[0], found[1], custom=True, corrected=True)
                 return TYPO_PER_EDIT * edits, fill
-        if alone or end - start > MAX_NO_MATCH_WORDS or all(w in FUNCTION_WORDS or w in FILLERS for w in words):
+        if alone or end - start > MAX_NO_MATCH_WORDS or any(w in FUNCTION_WORDS or w in FILLERS for w in words[:1]):
+            return INF, None  # an unknown value starts with a word of its own ("kind of wobbly" is "wobbly")
+        if words[-1] in FUNCTION_WORDS:
             return INF, None
         return SLOT_NO_MATCH + 0.3 * (end - start - 1), SlotFill(slot.name, slot.type, text, custom=True)
 
@@ -598,9 +600,13 @@ class Nlu:
                 used[i] = True
                 total += c
                 positions.append(i)
-            else:
+            elif element in SOFT_LITERALS or not any(
+                isinstance(e, Slot) and e.type == "AMAZON.SearchQuery" for e in matcher.elements
+            ):
                 total += self._delete_cost(element)
                 positions.append(-1)
+            else:
+                return None  # free text is only credible when its carrier phrase was said
         fills: dict[str, SlotFill] = {}
         starts: dict[str, int] = {}
         slots = [e for e in matcher.elements if isinstance(e, Slot)]
