@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from skill.sim.device import Device, Turn
 from skill.sim.nlu import Nlu
+from skill.sim.script import load_script, parse_script, run_script
 from tests.sim.test_device import assert_lossless
 
 
@@ -157,3 +159,27 @@ def test_parse_answer_fills_only_what_fits(nlu: Nlu) -> None:
     assert nlu.parse_answer("box", "BreathingIntent", "colour") is None
     square = nlu.parse_answer("the box one", "BreathingIntent", "pattern")
     assert square is not None and square.slots["pattern"].resolved_id == "box"
+
+
+def test_scripts_read_yes_and_no_as_words_and_true_as_a_boolean(tmp_path: Path) -> None:
+    path = tmp_path / "words.yaml"
+    path.write_text(
+        "turns:\n  - say: yes\n  - say: no\n  - say: on\n  - launch: true\n    expect: {session_ended: false}\n"
+    )
+    script = load_script(path)
+    assert [step.get("say") for step in script.steps[:3]] == ["yes", "no", "on"]
+    assert script.steps[3]["launch"] is True and script.steps[3]["expect"]["session_ended"] is False
+
+
+def test_a_script_answers_the_skills_question_with_a_bare_word(make_device: Callable[..., Device]) -> None:
+    script = parse_script(
+        {
+            "turns": [
+                {"say": "open inner kindness"},
+                {"say": "check in", "expect": {"directive": "Dialog.ElicitSlot"}},
+                {"say": "lonely", "expect": {"intent": "CheckInIntent", "slots": {"feeling": "lonely"}}},
+            ]
+        }
+    )
+    result = run_script(script, make_device(user="script-elicit"))
+    assert result.ok, result.diff()
