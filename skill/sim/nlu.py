@@ -49,7 +49,10 @@ BUILTIN_SAMPLES: dict[str, tuple[str, ...]] = {
         "definitely",
         "please",
     ),
-    "AMAZON.NoIntent": ("no", "nope", "nah", "no thanks", "not really", "no way", "i do not think so", "no not now"),
+    "AMAZON.NoIntent": (
+        *("no", "nope", "nah", "no thanks", "not really", "no way", "i do not think so", "no not now"),
+        *("no i am alright", "no i am fine", "no i am okay"),
+    ),
     "AMAZON.NavigateHomeIntent": ("go home", "home", "main menu", "go to the start", "back to the main menu"),
     "AMAZON.RepeatIntent": (
         "repeat",
@@ -60,6 +63,7 @@ BUILTIN_SAMPLES: dict[str, tuple[str, ...]] = {
         "pardon",
         "come again",
         "can you repeat that",
+        "say that one more time",
     ),
     "AMAZON.StartOverIntent": (
         "start over",
