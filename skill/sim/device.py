@@ -155,6 +155,9 @@ class Device:
             fill.name = slot
             fills[slot] = fill
         parsed = Parse(f"<{name}>", name, fills, 1.0, notes=["sent by name"], slot_types=types)
+        asked = self.eliciting if self.session.open else None
+        if asked is not None and asked.intent == name and asked.slot in fills:
+            return self._intent_turn(f"<{name}>", self._with_kept(parsed, asked), dialog_state="IN_PROGRESS")
         if not self.session.open:
             self.session.start()
         return self._intent_turn(f"<{name}>", parsed)

@@ -183,3 +183,12 @@ def test_a_script_answers_the_skills_question_with_a_bare_word(make_device: Call
     )
     result = run_script(script, make_device(user="script-elicit"))
     assert result.ok, result.diff()
+
+
+def test_an_intent_sent_by_name_answers_the_question_too(device: Device) -> None:
+    device.say("about a six")
+    [answer] = device.intent("CheckInIntent", {"feeling": "sad"})
+    assert request(answer)["dialogState"] == "IN_PROGRESS"
+    assert slot(answer, "intensity")["value"] == "6" and resolved(answer, "feeling") == ("ER_SUCCESS_MATCH", "sad")
+    [other] = device.intent("CheckInIntent", {"feeling": "calm"})  # nothing asked now: a new dialog
+    assert request(other)["dialogState"] == "STARTED" and "value" not in slot(other, "intensity")
