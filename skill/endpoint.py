@@ -82,7 +82,7 @@ class AlexaEndpoint:
             payload = json.loads(body.decode("utf-8"))
         except RecursionError as exc:  # the decoder gives up on very deep nesting
             raise BadRequest("body is nested too deeply") from exc
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except ValueError as exc:  # not UTF-8, not JSON, or a number too long to convert
             raise BadRequest("body is not JSON") from exc
         if not isinstance(payload, dict) or not isinstance(payload.get("request"), dict):
             raise BadRequest("body is not an Alexa request envelope")

@@ -40,6 +40,8 @@ class LibraryEntry:
     bitrate_kbps: int = 0
     sample_rate: int = 0
     format: str = "mp3"
+    wav: str = ""  # a WAV copy, when rendered with --wav
+    inputs: str = ""  # the studio's key of everything this file was made from (for its cache)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

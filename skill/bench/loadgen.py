@@ -80,7 +80,13 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
 
 
 async def _client(
-    spec: Spec, raws: list[bytes], index: int, start: float, end: float, out: list[tuple[float, float, int]]
+    spec: Spec,
+    raws: list[bytes],
+    index: int,
+    start: float,
+    end: float,
+    out: list[tuple[float, float, int]],
+    everything: list[int],
 ) -> Counter[str]:
     errors: Counter[str] = Counter()
     conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
@@ -100,6 +106,7 @@ async def _client(
         if not keep and conn is not None:
             conn[1].close()
             conn = None
+        everything.append(status)
         if start <= t0 and t1 <= end:
             out.append((t0, t1 - t0, status))
     if conn is not None:
@@ -121,7 +128,10 @@ async def run(spec: Spec) -> dict[str, Any]:
     start = begin + spec.warmup_s
     end = start + spec.duration_s
     samples: list[tuple[float, float, int]] = []
-    errors_each = await asyncio.gather(*(_client(spec, raws, n, start, end, samples) for n in range(spec.concurrency)))
+    everything: list[int] = []
+    errors_each = await asyncio.gather(
+        *(_client(spec, raws, n, start, end, samples, everything) for n in range(spec.concurrency))
+    )
     errors: Counter[str] = Counter()
     for counter in errors_each:
         errors.update(counter)
@@ -131,6 +141,7 @@ async def run(spec: Spec) -> dict[str, Any]:
         "concurrency": spec.concurrency,
         "duration_s": spec.duration_s,
         "completed": len(samples),
+        "answered_in_all": sum(1 for status in everything if status),  # warm-up included
         "ok": len(ok),
         "rps": len(ok) / spec.duration_s,
         "p50_ms": percentile(ok, 0.50) * 1000,

@@ -242,6 +242,7 @@ def run_load(target: Target, concurrency: int, duration_s: float, warmup_s: floa
     }
     spec_path = workdir / f"spec-{target.label}-{concurrency}.json"
     spec_path.write_text(json.dumps(spec))
+    cpu_before = cpu_seconds(target.served.worker_pids())
     done = subprocess.run(
         [sys.executable, "-m", "skill.bench.loadgen", str(spec_path)],
         capture_output=True,
@@ -250,7 +251,21 @@ def run_load(target: Target, concurrency: int, duration_s: float, warmup_s: floa
         check=True,
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    used = cpu_seconds(target.served.worker_pids()) - cpu_before
+    answered = max(1, int(result["answered_in_all"]))
+    result["cpu_ms_per_request"] = used * 1000 / answered
     return result
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (from /proc; 0 for any that is gone)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            # the fields after the command name: utime and stime are the 12th and 13th
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
@@ -283,8 +298,8 @@ def targets(workdir: Path, workers: int, verify: bool) -> Iterator[list[Target]]
 
 def table(results: dict[tuple[str, int], dict[str, Any]], labels: list[str], concurrencies: list[int]) -> str:
     lines = [
-        "| concurrency | server | requests/s | p50 ms | p99 ms | non-2xx | errors |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| concurrency | server | requests/s | p50 ms | p99 ms | server CPU ms/request | non-2xx | errors |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for c in concurrencies:
         for label in labels:
@@ -292,28 +307,36 @@ def table(results: dict[tuple[str, int], dict[str, Any]], labels: list[str], con
             non_ok = r["completed"] - r["ok"]
             errors = sum(r["errors"].values())
             lines.append(
-                f"| {c} | {label} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {non_ok} | {errors} |"
+                f"| {c} | {label} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f}"
+                f" | {r['cpu_ms_per_request']:.2f} | {non_ok} | {errors} |"
             )
     return "\n".join(lines)
 
 
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
 def ratios(results: dict[tuple[str, int], dict[str, Any]], labels: list[str], concurrencies: list[int]) -> str:
+    """Our skill against the baseline, and verification on against off, with the targets checked."""
     lines = [
-        "| concurrency | skill p99 / baseline p99 | skill rps / baseline rps | verify p50 / no-verify p50 "
-        "| verify rps drop |",
+        "| concurrency | skill/baseline p99 (target <= 1.25) | skill/baseline CPU per request "
+        "| verify/no-verify p50 (target <= 1.05) | verify/no-verify CPU per request |",
         "|---:|---:|---:|---:|---:|",
     ]
     for c in concurrencies:
         base, ours = results[("baseline", c)], results[("skill", c)]
-        p99 = ours["p99_ms"] / base["p99_ms"] if base["p99_ms"] else float("nan")
-        rps = ours["rps"] / base["rps"] if base["rps"] else float("nan")
-        verify_p50 = verify_drop = "n/a"
+        p99 = _ratio(ours["p99_ms"], base["p99_ms"])
+        cpu = _ratio(ours["cpu_ms_per_request"], base["cpu_ms_per_request"])
+        verify_p50 = verify_cpu = "n/a"
         if "skill+verify" in labels:
             checked = results[("skill+verify", c)]
-            if ours["p50_ms"] and ours["rps"]:
-                verify_p50 = f"{checked['p50_ms'] / ours['p50_ms']:.3f}"
-                verify_drop = f"{(1 - checked['rps'] / ours['rps']) * 100:+.1f}%"
-        lines.append(f"| {c} | {p99:.2f} (target <= {P99_TARGET}) | {rps:.2f} | {verify_p50} | {verify_drop} |")
+            v50 = _ratio(checked["p50_ms"], ours["p50_ms"])
+            verify_p50 = f"{v50:.2f} {'met' if v50 <= VERIFY_TARGET else 'MISSED'}"
+            verify_cpu = f"{_ratio(checked['cpu_ms_per_request'], ours['cpu_ms_per_request']):.2f}"
+        lines.append(
+            f"| {c} | {p99:.2f} {'met' if p99 <= P99_TARGET else 'MISSED'} | {cpu:.2f} | {verify_p50} | {verify_cpu} |"
+        )
     return "\n".join(lines)
 
 
@@ -402,7 +425,7 @@ class Measured:
 def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The median of each figure over rounds; counts and errors summed."""
     combined: dict[str, Any] = dict(runs[0])
-    for name in ("rps", "p50_ms", "p90_ms", "p99_ms", "max_ms"):
+    for name in ("rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "cpu_ms_per_request"):
         combined[name] = statistics.median(r[name] for r in runs)
     for name in ("completed", "ok"):
         combined[name] = sum(r[name] for r in runs)

@@ -8,6 +8,7 @@ already current. DDL is transactional on both, so a failed upgrade leaves the ol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -48,6 +49,15 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` in place, under a lock; StoreUnavailable if unreachable."""
+    _migrate(engine, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to ``revision`` ("base": no tables), under the same lock; data may be lost."""
+    _migrate(engine, lambda config: command.downgrade(config, revision))
+
+
+def _migrate(engine: Engine, step: Callable[[Config], None]) -> None:
     try:
         with engine.connect() as conn:
             conn.execution_options(**{WRITE_OPTION: True})
@@ -58,7 +68,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 inspector = sa.inspect(conn)
                 if inspector.has_table("people") and not inspector.has_table("alembic_version"):
                     command.stamp(config, BASELINE)  # a journal made before schema versions existed
-                command.upgrade(config, revision)
+                step(config)
     except (DBAPIError, PoolTimeout) as exc:
         if isinstance(exc, DBAPIError) and not isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
             raise

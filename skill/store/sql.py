@@ -42,6 +42,13 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _utc_day(conn: Connection, column: sa.Column) -> sa.ColumnElement[str]:
+    """The UTC calendar day of a stored time as 'YYYY-MM-DD', computed by the database (one row a day)."""
+    if conn.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+    return sa.func.substr(column, 1, 10)  # SQLite keeps UTC times as ISO text
+
+
 def _aware(value: datetime | None) -> datetime | None:
     """Times in UTC: SQLite hands back naive datetimes (stored as UTC), PostgreSQL its session's zone."""
     if value is None:
@@ -131,10 +138,10 @@ class SqlJournalStore:
         return self._run(work, write=True)
 
     def _activity_days(self, conn: Connection, key: str, since: datetime) -> set[date]:
-        # one round trip for the three tables
-        query = sa.union_all(
+        # one round trip for the three tables, one row per UTC day (UNION removes repeats)
+        query = sa.union(
             *(
-                sa.select(column.label("at")).where(table.c.person == key, column >= since)
+                sa.select(_utc_day(conn, column).label("day")).where(table.c.person == key, column >= since)
                 for table, column in (
                     (practices, practices.c.started_at),
                     (gratitude, gratitude.c.created_at),
@@ -142,7 +149,7 @@ class SqlJournalStore:
                 )
             )
         )
-        return {_aware(r[0]).date() for r in conn.execute(query)}  # type: ignore[union-attr]
+        return {date.fromisoformat(r[0]) for r in conn.execute(query)}
 
     def _streak(self, conn: Connection, key: str, today: date) -> int:
         since = datetime.combine(today - timedelta(days=366), datetime.min.time(), UTC)

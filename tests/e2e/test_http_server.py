@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,8 +49,12 @@ def server(request: pytest.FixtureRequest) -> Server:
     return found
 
 
+def newcomer() -> str:
+    return f"amzn1.ask.account.{uuid.uuid4()}"
+
+
 def test_a_launch_request_gets_the_welcome(server: Server) -> None:
-    answer = post(server, envelope({"type": "LaunchRequest"}))
+    answer = post(server, envelope({"type": "LaunchRequest"}, user=newcomer()))
     assert answer.status_code == 200
     assert answer.headers["X-Kindness-Said"].split(",")[:2] == ["launch/welcome", "launch/options"]
     text = spoken(answer)
@@ -80,7 +85,7 @@ def test_a_chunked_body_over_64_kib_is_a_413(server: Server) -> None:
 
 
 def test_a_chunked_launch_is_answered(server: Server) -> None:
-    body = json.dumps(envelope({"type": "LaunchRequest"})).encode()
+    body = json.dumps(envelope({"type": "LaunchRequest"}, user=newcomer())).encode()
     answer = post(server, iter([body[:100], body[100:]]))
     assert answer.status_code == 200 and "Inner Kindness" in spoken(answer)
 
@@ -119,3 +124,10 @@ def test_healthz(server: Server) -> None:
     except requests.RequestException as exc:
         raise AssertionError(f"{exc}\n--- server log ---\n{server.output()[-3000:]}") from exc
     assert answer.status_code == 200 and answer.json() == {"status": "ok", "database": True}
+
+
+def test_a_huge_chunked_body_is_refused_without_a_server_error(kindness_server: Server) -> None:
+    """Waitress itself refuses bodies over 1 MiB; the answer is still a 413, never a 5xx."""
+    answer = requests.post(kindness_server.alexa, data=chunks(4 * 1024 * 1024), timeout=30)
+    assert answer.status_code == 413
+    assert "Traceback" not in answer.text

@@ -22,36 +22,11 @@ DRIVER = Path(__file__).with_name("virtual_alexa_driver.js")
 MODEL = PROJECT_ROOT / "skill-package" / "interactionModels" / "custom" / "en-US.json"
 OUTSIDE = "what is the price of tin in bolivia"
 
-# Until the real interaction model lands, a minimal one with the intents these steps need.
-MINIMAL_MODEL = {
-    "interactionModel": {
-        "languageModel": {
-            "invocationName": "inner kindness",
-            "intents": [
-                {"name": "AMAZON.HelpIntent", "samples": []},
-                {"name": "AMAZON.StopIntent", "samples": []},
-                {"name": "AMAZON.CancelIntent", "samples": []},
-                {"name": "AMAZON.FallbackIntent", "samples": []},
-                {"name": "AMAZON.NavigateHomeIntent", "samples": []},
-                {
-                    "name": "GratitudeIntent",
-                    "slots": [{"name": "thing", "type": "AMAZON.SearchQuery"}],
-                    "samples": ["I am grateful for {thing}", "I'm thankful for {thing}"],
-                },
-            ],
-            "types": [],
-        }
-    }
-}
-
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if MODEL.is_file():
-        return MODEL
-    path = tmp_path_factory.mktemp("model") / "en-US.json"
-    path.write_text(json.dumps(MINIMAL_MODEL))
-    return path
+def model() -> Path:
+    assert MODEL.is_file(), f"the interaction model {MODEL} is missing"
+    return MODEL
 
 
 def drive(node: str, server: Server, model: Path, *steps: str, locale: str = "en-US") -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.bench.process import Served
+from skill.config import Settings
 
 SECRET = "hardening-secret"
 JOURNAL_TABLES = ("people", "gratitude_entries", "checkins", "practices", "preferences", "playback_state")
@@ -49,6 +50,22 @@ def send(
         return Answer(answer.status, {k: v for k, v in answer.getheaders()}, answer.read())
     finally:
         conn.close()
+
+
+CLOSED = -1  # the status recorded when the server closed the connection while a body was being sent
+LIMIT = Settings().max_body_bytes
+
+
+def send_lenient(served: Served, body: bytes, **kwargs: Any) -> Answer:
+    """:func:`send`, except that a body over the size limit may be refused before it is read and the
+    connection closed under the sender's feet (HTTP allows it): that gives an answer with status CLOSED.
+    For any other body a dropped connection is raised."""
+    try:
+        return send(served, body, **kwargs)
+    except (BrokenPipeError, ConnectionResetError):
+        if len(body) <= LIMIT:
+            raise
+        return Answer(CLOSED, {}, b"")
 
 
 def post_json(served: Served, payload: dict[str, Any], **kwargs: Any) -> Answer:

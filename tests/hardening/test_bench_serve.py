@@ -26,8 +26,9 @@ def test_a_short_benchmark_run_measures_all_three_servers_on_real_turns(tmp_path
         assert result["completed"] == result["ok"], (label, result["statuses"])
         assert result["errors"] == {}, (label, result["errors"])
         assert 0 < result["p50_ms"] <= result["p99_ms"]
+        assert result["cpu_ms_per_request"] > 0
     report = measured.report()
-    assert "| 2 | skill+verify |" in report and "target <= 1.25" in report
+    assert "| 2 | skill+verify |" in report and "(target <= 1.25)" in report
 
     doc = tmp_path / "bench.md"
     doc.write_text(f"# kept\n\n{BEGIN_MARK}\nold figures\n{END_MARK}\n\nkept too\n")

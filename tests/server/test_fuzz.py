@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill.app import create_app
-from skill.config import Settings
+from skill.config import PROJECT_ROOT, Settings
 from skill.store.engine import open_store
 from tests.server.checks import assert_sane_answer
 
@@ -30,34 +30,21 @@ FUZZ = settings(
     derandomize=True,
 )
 
-INTENTS = [
-    "GratitudeIntent",
-    "GratitudeRecallIntent",
-    "CheckInIntent",
-    "BreathingIntent",
-    "MeditationIntent",
-    "ListMeditationsIntent",
-    "KindnessIdeaIntent",
-    "AffirmationIntent",
-    "SupportIntent",
-    "DeleteJournalIntent",
-    "StreakOffIntent",
-    "AMAZON.HelpIntent",
-    "AMAZON.StopIntent",
-    "AMAZON.CancelIntent",
-    "AMAZON.FallbackIntent",
-    "AMAZON.NavigateHomeIntent",
-    "AMAZON.YesIntent",
-    "AMAZON.NoIntent",
-    "AMAZON.RepeatIntent",
-    "AMAZON.StartOverIntent",
-    "AMAZON.PauseIntent",
-    "AMAZON.ResumeIntent",
-    "AMAZON.NextIntent",
-    "AMAZON.PreviousIntent",
-    "AMAZON.LoopOnIntent",
-    "AMAZON.ShuffleOffIntent",
-]
+MODEL = json.loads(
+    (PROJECT_ROOT / "skill-package" / "interactionModels" / "custom" / "en-US.json").read_text(encoding="utf-8")
+)["interactionModel"]["languageModel"]
+INTENTS = [intent["name"] for intent in MODEL["intents"]]
+SLOTS = sorted({slot["name"] for intent in MODEL["intents"] for slot in intent.get("slots", [])})
+# what the model's custom types call things: ids, names and synonyms, so resolutions reach real choices
+TYPE_IDS = sorted({value.get("id") or value["name"]["value"] for kind in MODEL["types"] for value in kind["values"]})
+TYPE_WORDS = sorted(
+    {
+        word
+        for kind in MODEL["types"]
+        for value in kind["values"]
+        for word in [value["name"]["value"], *value["name"].get("synonyms", [])]
+    }
+)
 REQUEST_TYPES = [
     "LaunchRequest",
     "IntentRequest",
@@ -74,7 +61,6 @@ REQUEST_TYPES = [
     "AlexaSkillEvent.SkillDisabled",
     "Unknown.Request",
 ]
-SLOTS = ["thing", "feeling", "intensity", "pattern", "rounds", "minutes", "meditation"]
 
 scalars = (
     st.none()
@@ -99,7 +85,12 @@ def now_iso(offset_s: int = 0) -> str:
     return (datetime.now(UTC) + timedelta(seconds=offset_s)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-spoken = st.text(max_size=60) | st.sampled_from(["", "?", "ten", "5", "-3", "99999999999999999999", "<speak>&"])
+spoken = (
+    st.text(max_size=60)
+    | st.sampled_from(TYPE_WORDS)
+    | st.integers(-5, 120).map(str)
+    | st.sampled_from(["", "?", "ten", "-3", "99999999999999999999", "<speak>&", "I want to die"])
+)
 slot_values = st.fixed_dictionaries(
     {"name": sometimes_wrong(st.sampled_from(SLOTS)), "value": sometimes_wrong(spoken)},
     optional={
@@ -120,7 +111,11 @@ slot_values = st.fixed_dictionaries(
                                 ),
                                 "values": st.lists(
                                     st.fixed_dictionaries(
-                                        {"value": st.fixed_dictionaries({"id": spoken, "name": spoken})}
+                                        {
+                                            "value": st.fixed_dictionaries(
+                                                {"id": st.sampled_from(TYPE_IDS) | spoken, "name": spoken}
+                                            )
+                                        }
                                     ),
                                     max_size=2,
                                 ),
@@ -134,7 +129,7 @@ slot_values = st.fixed_dictionaries(
     },
 )
 intents = st.fixed_dictionaries(
-    {"name": sometimes_wrong(st.sampled_from(INTENTS) | st.text(max_size=20))},
+    {"name": sometimes_wrong(st.sampled_from(INTENTS))},
     optional={
         "confirmationStatus": sometimes_wrong(st.just("NONE")),
         "slots": sometimes_wrong(st.dictionaries(st.sampled_from(SLOTS), slot_values, max_size=3)),
@@ -145,10 +140,10 @@ requests = st.fixed_dictionaries(
         "type": sometimes_wrong(st.sampled_from(["IntentRequest"] * 12 + ["LaunchRequest"] * 2 + REQUEST_TYPES)),
         "requestId": sometimes_wrong(st.text(max_size=40)),
         "timestamp": sometimes_wrong(st.just("now")),
+        "intent": sometimes_wrong(intents),
     },
     optional={
         "locale": sometimes_wrong(st.sampled_from(["en-US", "en-GB", "en-IN", "de-DE", "en", "xx-XX"])),
-        "intent": sometimes_wrong(intents),
         "dialogState": sometimes_wrong(st.sampled_from(["STARTED", "IN_PROGRESS", "COMPLETED"])),
         "reason": sometimes_wrong(st.sampled_from(["USER_INITIATED", "ERROR", "EXCEEDED_MAX_REPROMPTS"])),
         "error": sometimes_wrong(
@@ -232,6 +227,10 @@ def test_generated_envelopes_never_get_a_server_error(client: FlaskClient, paylo
 
 @pytest.mark.slow
 @FUZZ
-@given(body=st.binary(max_size=2048) | junk.map(lambda v: json.dumps(v).encode()))
+@given(
+    body=st.binary(max_size=2048)
+    | junk.map(lambda v: json.dumps(v).encode())
+    | st.integers(1, 6000).map(lambda n: b'{"request": {"type": "LaunchRequest", "n": ' + b"7" * n + b"}}")
+)
 def test_generated_raw_bodies_never_get_a_server_error(client: FlaskClient, body: bytes) -> None:
     assert post(client, body) == 400

@@ -73,6 +73,7 @@ def test_a_chunked_body_under_the_limit_is_answered(client: FlaskClient) -> None
         (b"{not json", "body is not JSON"),
         (b"\xff\xfe\x00garbage", "body is not JSON"),
         (b"[" * 100_00 + b"]" * 100_00, "body is nested too deeply"),
+        (b'{"request": {"type": "LaunchRequest", "n": ' + b"7" * 5000 + b"}}", "body is not JSON"),
         (b"null", "body is not an Alexa request envelope"),
         (b"[1, 2]", "body is not an Alexa request envelope"),
         (b'"LaunchRequest"', "body is not an Alexa request envelope"),

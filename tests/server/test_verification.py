@@ -1,8 +1,8 @@
 """Request verification: every rule Alexa sets, with a certificate authority generated at test time.
 
 Each forged or broken request must get a 400 with a short JSON error, and no handler may run: the
-``skill.requests`` logger (the first interceptor of every dispatched request) stays silent and no
-``X-Kindness-Said`` header comes back.
+``skill.requests`` logger (the first interceptor of every dispatched request) stays silent, no
+``X-Kindness-Said`` header comes back, and the journal records no visit (a launch that runs records one).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from tests.conftest import envelope, intent
 from tests.server.pki import CERT_URL, NOW, Authority, Clock, ca_certificate, leaf_certificate, pem, signed
 
 SKILL_ID = "amzn1.ask.skill.test"
+USER = "amzn1.ask.account.TEST"
 
 
 def launch(when=NOW, **kwargs: Any) -> dict[str, Any]:
@@ -43,6 +44,7 @@ def post(
         caplog.clear()
         answer = app.test_client().post("/alexa", data=body, headers={"Content-Type": "application/json", **headers})
         answer.handler_ran = any(r.name == "skill.requests" for r in caplog.records)
+        answer.stored = store.holdings(USER).first_seen is not None  # a launch records the visit
         return answer
 
     return do
@@ -55,6 +57,7 @@ def assert_refused(answer: Any, reason: str) -> None:
     assert "Traceback" not in answer.get_data(as_text=True)
     assert "X-Kindness-Said" not in answer.headers
     assert not answer.handler_ran
+    assert not answer.stored
 
 
 # ---- the valid case -----------------------------------------------------------------------------
@@ -65,7 +68,7 @@ def test_a_validly_signed_launch_gets_the_welcome(post: Callable[..., Any], auth
     assert answer.status_code == 200
     assert answer.headers["X-Kindness-Said"].split(",")[:2] == ["launch/welcome", "launch/options"]
     assert "Inner Kindness" in answer.json["response"]["outputSpeech"]["ssml"]
-    assert answer.handler_ran
+    assert answer.handler_ran and answer.stored
 
 
 def test_header_names_are_case_insensitive(make_verifier: Callable[..., RequestVerifier], authority: Authority) -> None:
@@ -303,11 +306,11 @@ def test_without_configured_skill_ids_any_id_is_accepted_with_a_warning(
 def test_signature_checks_off_still_checks_timestamp_and_skill_id(post: Callable[..., Any]) -> None:
     import json
 
-    assert post(json.dumps(launch()).encode(), {}, verify_signature=False).status_code == 200
     stale = json.dumps(launch(when=NOW - timedelta(seconds=300))).encode()
     assert_refused(post(stale, {}, verify_signature=False), "timestamp")
     other = json.dumps(launch(application_id="amzn1.ask.skill.other")).encode()
     assert_refused(post(other, {}, verify_signature=False), "another skill")
+    assert post(json.dumps(launch()).encode(), {}, verify_signature=False).status_code == 200
 
 
 def test_signature_checks_off_is_announced_loudly(make_verifier: Callable[..., RequestVerifier], caplog: Any) -> None:

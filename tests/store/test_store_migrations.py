@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from skill.config import Settings
 from skill.store import StoreUnavailable
 from skill.store.engine import make_engine, open_store
-from skill.store.migrate import current_revision, head_revision, upgrade
+from skill.store.migrate import current_revision, downgrade, head_revision, upgrade
 from skill.store.schema import metadata
 from skill.store.sql import SqlJournalStore
 from tests.pg import free_port
@@ -150,3 +150,18 @@ def test_an_unopenable_sqlite_file_fails_to_open_as_store_unavailable(settings: 
     directory.mkdir()
     with pytest.raises(StoreUnavailable):
         open_store(settings.replace(database_url=f"sqlite:///{directory}"))
+
+
+def test_every_version_can_be_undone_and_redone(journal_settings: Settings) -> None:
+    engine = make_engine(journal_settings.database_url)
+    upgrade(engine)
+    downgrade(engine, "0001")
+    assert current_revision(engine) == "0001"
+    with engine.connect() as conn:
+        assert not sa.inspect(conn).has_table("person_attributes")
+    downgrade(engine, "base")
+    with engine.connect() as conn:
+        assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

