@@ -139,6 +139,7 @@ TYPO_PER_EDIT = 0.3
 ORDER_PENALTY = 0.5
 SLOT_NO_MATCH = 1.0
 MAX_NO_MATCH_WORDS = 2
+MAX_ANSWER_WORDS = 4  # an unknown value said alone, as the answer to a question about that slot
 FREE_SLOT_LOST_WORD = 1.0
 STEM_EDITS = 1
 MAX_SPAN = {"AMAZON.NUMBER": 5, "AMAZON.DURATION": 7}
@@ -341,6 +342,16 @@ class Nlu:
         if types[slot] == "AMAZON.SearchQuery" and not all(w in FUNCTION_WORDS or w in FILLERS for w in tokens.words):
             fill = SlotFill(slot, types[slot], tokens.span_text(0, len(tokens.words)))
             return Parse(utterance, intent, {slot: fill}, 1.0, None, [note, "free text: the whole utterance"], types)
+        if types[slot] in self.values:  # a value the type lacks: Alexa still fills the slot, unresolved
+            small = FUNCTION_WORDS | FILLERS
+            start, end = 0, len(tokens.words)
+            while start < end and tokens.words[start] in small:
+                start += 1
+            while end > start and tokens.words[end - 1] in small:
+                end -= 1
+            if 0 < end - start <= MAX_ANSWER_WORDS:
+                fill = SlotFill(slot, types[slot], tokens.span_text(start, end), custom=True)
+                return Parse(utterance, intent, {slot: fill}, 0.6, None, [note, "not a value of its type"], types)
         return None
 
     def _best_match(

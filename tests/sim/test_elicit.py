@@ -82,6 +82,21 @@ def test_an_unknown_feeling_word_is_sent_unresolved_and_reflected(device: Device
     assert "wobbly" in answer.response["outputSpeech"]["ssml"].lower()
 
 
+def test_a_bare_unknown_word_is_the_feeling_unresolved(device: Device) -> None:
+    device.say("check in")
+    [answer] = device.say("wobbly")
+    assert answer.intent == "CheckInIntent" and resolved(answer, "feeling") == ("ER_SUCCESS_NO_MATCH", None)
+    assert answer.exchange is not None and "checkin/reflect" in answer.exchange.said
+
+
+def test_crisis_words_as_the_feeling_reach_safety(device: Device) -> None:
+    device.say("check in")
+    [answer] = device.say("hopeless and suicidal")
+    assert answer.intent == "CheckInIntent" and slot(answer, "feeling")["value"] == "hopeless and suicidal"
+    assert answer.exchange is not None and "safety/care" in answer.exchange.said
+    assert "checkin/reflect" not in answer.exchange.said
+
+
 def test_okay_is_a_feeling_when_the_feeling_is_asked_for_but_yes_elsewhere(device: Device) -> None:
     device.say("check in")
     [answer] = device.say("okay")
@@ -155,7 +170,11 @@ def test_parse_answer_fills_only_what_fits(nlu: Nlu) -> None:
     assert whole is not None and whole.slots["thing"].value == "breakfast in the garden"
     assert nlu.parse_answer("um", "GratitudeIntent", "thing") is None
     assert nlu.parse_answer("", "GratitudeIntent", "thing") is None
-    assert nlu.parse_answer("pizza with extra cheese please", "BreathingIntent", "pattern") is None
+    assert nlu.parse_answer("pizza with extra cheese and olives please", "BreathingIntent", "pattern") is None
+    unknown = nlu.parse_answer("um wobbly please", "CheckInIntent", "feeling")
+    assert unknown is not None and unknown.slots["feeling"].value == "wobbly"
+    assert unknown.slots["feeling"].status == "ER_SUCCESS_NO_MATCH"
+    assert nlu.parse_answer("um please", "CheckInIntent", "feeling") is None
     assert nlu.parse_answer("box", "BreathingIntent", "colour") is None
     square = nlu.parse_answer("the box one", "BreathingIntent", "pattern")
     assert square is not None and square.slots["pattern"].resolved_id == "box"
