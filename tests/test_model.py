@@ -17,6 +17,7 @@ from skill.sim.model import (
     PACKAGE_DIR,
     SLOT_REF,
     coverage_problems,
+    dialog_problems,
     handler_intents,
     invocation_problems,
     load_model,
@@ -227,3 +228,66 @@ def test_model_check_cli_reports_problems_and_passes_a_sound_model(
     out = capsys.readouterr().out
     assert "✗ invocation name 'kindness' needs at least two words" in out
     assert "en-GB: differs from en-US" in out
+
+
+ELICITED = {("GratitudeIntent", "thing"), ("CheckInIntent", "feeling"), ("BreathingIntent", "pattern")}
+
+
+def test_the_dialog_model_elicits_the_three_slots_the_skill_asks_for() -> None:
+    raw = raw_model()["interactionModel"]
+    assert raw["dialog"]["delegationStrategy"] == "SKILL_RESPONSE"
+    assert load_model().dialog_slots == ELICITED
+    prompts = {p["id"]: p for p in raw["prompts"]}
+    for item in raw["dialog"]["intents"]:
+        for slot in item["slots"]:
+            assert slot["elicitationRequired"] is True
+            variations = prompts[slot["prompts"]["elicitation"]]["variations"]
+            assert variations and all(v["type"] == "PlainText" and "?" in v["value"] for v in variations)
+    for locale in LOCALES:
+        assert load_model(locale).dialog_slots == ELICITED
+
+
+def test_elicited_slots_have_answers_a_person_gives_when_asked() -> None:
+    intents = load_model().intents
+    assert "{feeling}" in intents["CheckInIntent"].slot_samples["feeling"]
+    assert "{pattern}" in intents["BreathingIntent"].slot_samples["pattern"]
+    assert all(s != "{thing}" for s in intents["GratitudeIntent"].slot_samples["thing"])
+
+
+def test_the_model_passes_the_dialog_rules() -> None:
+    assert dialog_problems(load_model()) == []
+
+
+def test_dialog_rules_catch_missing_slots_prompts_and_bad_shapes() -> None:
+    raw = raw_model()
+    root = raw["interactionModel"]
+    root["dialog"]["delegationStrategy"] = "SOMETIMES"
+    gratitude, checkin, breathing = root["dialog"]["intents"]
+    gratitude["slots"][0]["prompts"]["elicitation"] = "Elicit.Slot.Nowhere"
+    checkin["slots"].append({"name": "mood", "type": "FEELING", "elicitationRequired": True, "prompts": {}})
+    breathing["slots"][0]["type"] = "AMAZON.NUMBER"
+    root["dialog"]["intents"].append({"name": "DanceIntent", "slots": []})
+    root["prompts"].append({"id": "Spare", "variations": [{"type": "Markdown", "value": ""}]})
+    lm_breathing = next(i for i in root["languageModel"]["intents"] if i["name"] == "BreathingIntent")
+    lm_breathing["slots"][0]["samples"].append("{pattern} for {minutes}")
+    problems = "\n".join(dialog_problems(parse_model(raw)))
+    assert "dialog delegationStrategy must be one of" in problems
+    assert "dialog GratitudeIntent refers to prompt 'Elicit.Slot.Nowhere', which prompts lacks" in problems
+    assert "prompt Elicit.Slot.GratitudeIntent.thing is never used" in problems
+    assert "dialog CheckInIntent.mood: the intent has no such slot" in problems
+    assert "dialog BreathingIntent.pattern: type AMAZON.NUMBER differs from the intent's BREATHING_PATTERN" in problems
+    assert "dialog names intent 'DanceIntent', which the model lacks" in problems
+    assert "prompt Spare has a variation that is not PlainText or SSML with words" in problems
+    assert "BreathingIntent.pattern: slot sample '{pattern} for {minutes}' must name {pattern} once" in problems
+
+
+def test_elicitation_without_a_prompt_and_a_bare_search_query_answer_are_refused() -> None:
+    raw = raw_model()
+    root = raw["interactionModel"]
+    root["dialog"]["intents"][1]["slots"][0]["prompts"] = {}
+    lm_gratitude = next(i for i in root["languageModel"]["intents"] if i["name"] == "GratitudeIntent")
+    lm_gratitude["slots"][0]["samples"].append("{thing}")
+    problems = dialog_problems(parse_model(raw))
+    assert "dialog CheckInIntent.feeling: elicitationRequired without an elicitation prompt" in problems
+    assert "GratitudeIntent.thing: slot sample '{thing}' needs a carrier phrase" in problems
+    assert "prompt Elicit.Slot.CheckInIntent.feeling is never used" in problems

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from skill.sim.envelopes import EnvelopeFactory, Identity
-from skill.sim.model import InteractionModel
-from skill.sim.nlu import Nlu, Parse, SlotFill
+from skill.sim.model import SLOT_REF, InteractionModel
+from skill.sim.nlu import EXACT, FALLBACK, Nlu, Parse, SlotFill
 from skill.sim.session import NEARLY_FINISHED_MS, AudioCatalogue, AudioPlayer, Session, Stream
 from skill.sim.text import allowed_edits, edit_distance
 from skill.sim.transport import Exchange, Transport
@@ -23,7 +23,18 @@ from skill.sim.transport import Exchange, Transport
 LAUNCH_VERBS = {"open", "launch", "start", "begin", "load", "run", "use", "ask", "tell", "talk", "play"}
 LEADING_CONNECTORS = {"to", "for", "and", "that", "about", "if", "whether", "then", "me", "with"}
 TRAILING_CONNECTORS = {"with", "using", "from", "on", "in", "by", "via"}
+# While a slot is being asked for, these still mean themselves ("okay" may yet be a feeling: see _answer).
+YES_NO = {"AMAZON.YesIntent", "AMAZON.NoIntent"}
 WAKE = re.compile(r"^\s*(hey\s+)?alexa[\s,.!]*", re.IGNORECASE)
+
+
+@dataclass
+class Elicitation:
+    """The skill asked for one slot (Dialog.ElicitSlot): the intent, the slot, and the values it kept."""
+
+    intent: str
+    slot: str
+    kept: dict[str, str]
 
 
 @dataclass
@@ -105,6 +116,7 @@ class Device:
         self.catalogue = catalogue
         self.last_reprompt: str | None = None
         self.silences = 0
+        self.eliciting: Elicitation | None = None
 
     # ---- what the person does -------------------------------------------------------------------
     def say(self, utterance: str) -> list[Turn]:
@@ -119,6 +131,10 @@ class Device:
             self.session.start()
             return self._intent_turn(label, self.nlu.parse(rest))
         parsed = self.nlu.parse(text)
+        if self.eliciting is not None and self.session.open:
+            answer = self._answer(text, parsed, self.eliciting)
+            if answer is not None:
+                return self._intent_turn(label, answer, dialog_state="IN_PROGRESS")
         if not self.session.open:
             if parsed.intent == "AMAZON.StopIntent" and self.player.current is not None:
                 parsed.notes.append("'stop' outside a session while audio is loaded arrives as PauseIntent")
@@ -139,6 +155,9 @@ class Device:
             fill.name = slot
             fills[slot] = fill
         parsed = Parse(f"<{name}>", name, fills, 1.0, notes=["sent by name"], slot_types=types)
+        asked = self.eliciting if self.session.open else None
+        if asked is not None and asked.intent == name and asked.slot in fills:
+            return self._intent_turn(f"<{name}>", self._with_kept(parsed, asked), dialog_state="IN_PROGRESS")
         if not self.session.open:
             self.session.start()
         return self._intent_turn(f"<{name}>", parsed)
@@ -233,10 +252,61 @@ class Device:
         self.session.close()
         return self._send_event("<skill disabled>", self.envelopes.skill_disabled())
 
+    # ---- answering a slot the skill asked for -------------------------------------------------------
+    def _answer(self, text: str, parsed: Parse, asked: Elicitation) -> Parse | None:
+        """Like Alexa after Dialog.ElicitSlot: the words first fill the asked-for slot of that intent.
+
+        Built-in intents still win (stop, cancel, help ...; yes and no unless the words are a value of the
+        slot's type, as "okay" is a feeling); so does another intent's sample said in full (two or more of
+        its own words, as in "what was I grateful for"). None: the utterance is heard as usual."""
+        answer = None
+        if parsed.intent.startswith("AMAZON.") and parsed.intent != FALLBACK:
+            if parsed.intent in YES_NO:
+                answer = self.nlu.parse_answer(text, asked.intent, asked.slot)
+                fill = answer.slots.get(asked.slot) if answer else None
+                if fill is not None and fill.resolved_id is not None:
+                    return self._with_kept(answer, asked)  # type: ignore[arg-type]
+            parsed.notes.append(f"{parsed.intent} wins over the answer for {asked.intent}.{asked.slot}")
+            return None
+        if parsed.intent == asked.intent and asked.slot in parsed.slots:
+            parsed.notes.append(f"the answer for {asked.intent}.{asked.slot} (the skill asked for it)")
+            return self._with_kept(parsed, asked)
+        whole = parsed.sample is not None and len(SLOT_REF.sub(" ", parsed.sample).split()) >= 2
+        if parsed.intent not in (FALLBACK, asked.intent) and parsed.score >= EXACT and whole:
+            parsed.notes.append(f"a whole sample of {parsed.intent}: not an answer for {asked.intent}.{asked.slot}")
+            return None
+        answer = self.nlu.parse_answer(text, asked.intent, asked.slot)
+        return None if answer is None else self._with_kept(answer, asked)
+
+    def _with_kept(self, answer: Parse, asked: Elicitation) -> Parse:
+        """The answer with the other slot values the directive's updatedIntent carried."""
+        for name, value in asked.kept.items():
+            if name != asked.slot and name not in answer.slots and name in answer.slot_types:
+                fill = self.nlu.resolve_value(answer.slot_types[name], value)
+                fill.name = name
+                answer.slots[name] = fill
+        return answer
+
+    @staticmethod
+    def _elicitation(response: Mapping[str, Any]) -> Elicitation | None:
+        for directive in response.get("directives") or []:
+            if directive.get("type") == "Dialog.ElicitSlot" and directive.get("slotToElicit"):
+                intent = directive.get("updatedIntent") or {}
+                kept = {
+                    str(name): str(slot["value"])
+                    for name, slot in (intent.get("slots") or {}).items()
+                    if isinstance(slot, Mapping) and slot.get("value") not in (None, "")
+                }
+                if intent.get("name"):
+                    return Elicitation(str(intent["name"]), str(directive["slotToElicit"]), kept)
+        return None
+
     # ---- requests and what the answers do ----------------------------------------------------------
-    def _intent_turn(self, label: str, parsed: Parse) -> list[Turn]:
+    def _intent_turn(self, label: str, parsed: Parse, dialog_state: str | None = None) -> list[Turn]:
         slots = self.nlu.slots_json(parsed, self.identity.application_id)
-        request = self.envelopes.intent(parsed.intent, slots)
+        if dialog_state is None and any(intent == parsed.intent for intent, _ in self.model.dialog_slots):
+            dialog_state = "STARTED"  # an intent with a dialog model: Alexa says where the dialog stands
+        request = self.envelopes.intent(parsed.intent, slots, dialog_state)
         return self._in_session(label, request, parsed)
 
     def _in_session(self, label: str, request: dict[str, Any], parsed: Parse | None = None) -> list[Turn]:
@@ -249,6 +319,7 @@ class Device:
         )
         exchange = self.transport.send(envelope)
         turn = Turn(label, exchange, parsed)
+        self.eliciting = None
         if not exchange.ok:
             return [turn]
         self.session.turns += 1
@@ -260,6 +331,8 @@ class Device:
         self.last_reprompt = reprompt.get("ssml") or reprompt.get("text")
         if request["type"] == "SessionEndedRequest" or response.get("shouldEndSession") is not False:
             self.session.close()
+        else:
+            self.eliciting = self._elicitation(response)
         return [turn, *self._directives(response)]
 
     def _event(self, name: str) -> list[Turn]:

@@ -112,11 +112,14 @@ class EnvelopeFactory:
     def launch(self) -> dict[str, Any]:
         return self.request("LaunchRequest")
 
-    def intent(self, name: str, slots: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def intent(
+        self, name: str, slots: Mapping[str, Any] | None = None, dialog_state: str | None = None
+    ) -> dict[str, Any]:
+        """An IntentRequest; ``dialog_state`` (STARTED, IN_PROGRESS) for intents with a dialog model."""
         intent: dict[str, Any] = {"name": name, "confirmationStatus": "NONE"}
         if slots:
             intent["slots"] = dict(slots)
-        return self.request("IntentRequest", intent=intent)
+        return self.request("IntentRequest", dialogState=dialog_state, intent=intent)
 
     def session_ended(self, reason: str = "USER_INITIATED", error: Mapping[str, str] | None = None) -> dict[str, Any]:
         return self.request("SessionEndedRequest", reason=reason, error=dict(error) if error else None)

@@ -46,6 +46,7 @@ class IntentDef:
     name: str
     slots: dict[str, str]  # slot name -> slot type
     samples: tuple[str, ...]
+    slot_samples: dict[str, tuple[str, ...]] = field(default_factory=dict)  # answers when a slot is asked for
 
     @property
     def builtin(self) -> bool:
@@ -59,6 +60,7 @@ class InteractionModel:
     intents: dict[str, IntentDef]
     types: dict[str, SlotType] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    dialog_slots: frozenset[tuple[str, str]] = frozenset()  # (intent, slot) pairs the dialog model elicits
 
     @property
     def custom_intents(self) -> list[IntentDef]:
@@ -75,7 +77,8 @@ def parse_model(raw: dict[str, Any], locale: str = SOURCE_LOCALE) -> Interaction
     intents = {}
     for item in language.get("intents", []):
         slots = {s["name"]: s["type"] for s in item.get("slots", [])}
-        intents[item["name"]] = IntentDef(item["name"], slots, tuple(item.get("samples", [])))
+        answers = {s["name"]: tuple(s["samples"]) for s in item.get("slots", []) if s.get("samples")}
+        intents[item["name"]] = IntentDef(item["name"], slots, tuple(item.get("samples", [])), answers)
     types = {}
     for item in language.get("types", []):
         values = tuple(
@@ -83,7 +86,14 @@ def parse_model(raw: dict[str, Any], locale: str = SOURCE_LOCALE) -> Interaction
             for v in item.get("values", [])
         )
         types[item["name"]] = SlotType(item["name"], values)
-    return InteractionModel(locale, language["invocationName"], intents, types, raw)
+    dialog = raw["interactionModel"].get("dialog") or {}
+    elicited = frozenset(
+        (str(intent.get("name")), str(slot.get("name")))
+        for intent in dialog.get("intents") or []
+        for slot in intent.get("slots") or []
+        if slot.get("elicitationRequired") or (slot.get("prompts") or {}).get("elicitation")
+    )
+    return InteractionModel(locale, language["invocationName"], intents, types, raw, elicited)
 
 
 @lru_cache(maxsize=16)
@@ -154,6 +164,80 @@ def sample_problems(model: InteractionModel, min_samples: int = MIN_SAMPLES) -> 
                 key = " ".join(phrase.lower().split())
                 if owner.setdefault(key, value.id) != value.id:
                     problems.append(f"{defined.name}: {phrase!r} names both {owner[key]} and {value.id}")
+    return problems
+
+
+DELEGATION = {"ALWAYS", "SKILL_RESPONSE"}
+PROMPT_KINDS = {"PlainText", "SSML"}
+
+
+def dialog_problems(model: InteractionModel) -> list[str]:
+    """The dialog model and its prompts: intents and slots that exist, prompts that exist and are used."""
+    root = model.raw.get("interactionModel") or {}
+    dialog = root.get("dialog")
+    prompts = root.get("prompts") or []
+    problems: list[str] = []
+    defined: dict[str, dict[str, Any]] = {}
+    for prompt in prompts:
+        pid = prompt.get("id")
+        if not isinstance(pid, str) or not pid:
+            problems.append("a prompt has no id")
+            continue
+        if pid in defined:
+            problems.append(f"prompt {pid} is defined twice")
+        defined[pid] = prompt
+        variations = prompt.get("variations") or []
+        if not variations:
+            problems.append(f"prompt {pid} has no variations")
+        for variation in variations:
+            if variation.get("type") not in PROMPT_KINDS or not str(variation.get("value") or "").strip():
+                problems.append(f"prompt {pid} has a variation that is not PlainText or SSML with words")
+    used: set[str] = set()
+    if dialog is None:
+        return problems + [f"prompt {pid} is never used" for pid in defined]
+    if dialog.get("delegationStrategy") not in DELEGATION:
+        problems.append(f"dialog delegationStrategy must be one of {sorted(DELEGATION)}")
+    for item in dialog.get("intents") or []:
+        name = item.get("name")
+        intent = model.intents.get(name) if isinstance(name, str) else None
+        if intent is None:
+            problems.append(f"dialog names intent {name!r}, which the model lacks")
+            continue
+        if item.get("delegationStrategy", "SKILL_RESPONSE") not in DELEGATION:
+            problems.append(f"dialog {name}: delegationStrategy must be one of {sorted(DELEGATION)}")
+        refs = list((item.get("prompts") or {}).values())
+        if item.get("confirmationRequired") and not (item.get("prompts") or {}).get("confirmation"):
+            problems.append(f"dialog {name}: confirmationRequired without a confirmation prompt")
+        for slot in item.get("slots") or []:
+            slot_name = slot.get("name")
+            where = f"dialog {name}.{slot_name}"
+            if slot_name not in intent.slots:
+                problems.append(f"{where}: the intent has no such slot")
+                continue
+            if slot.get("type") != intent.slots[slot_name]:
+                problems.append(f"{where}: type {slot.get('type')} differs from the intent's {intent.slots[slot_name]}")
+            slot_prompts = slot.get("prompts") or {}
+            if slot.get("elicitationRequired") and not slot_prompts.get("elicitation"):
+                problems.append(f"{where}: elicitationRequired without an elicitation prompt")
+            if slot.get("confirmationRequired") and not slot_prompts.get("confirmation"):
+                problems.append(f"{where}: confirmationRequired without a confirmation prompt")
+            refs += list(slot_prompts.values())
+            refs += [v.get("prompt") for v in slot.get("validations") or []]
+        for ref in refs:
+            if ref not in defined:
+                problems.append(f"dialog {name} refers to prompt {ref!r}, which prompts lacks")
+            used.add(ref)
+    problems += [f"prompt {pid} is never used" for pid in defined if pid not in used]
+    for intent in model.intents.values():
+        for slot_name, samples in intent.slot_samples.items():
+            for sample in samples:
+                refs = SLOT_REF.findall(sample)
+                if refs != [slot_name]:
+                    problems.append(f"{intent.name}.{slot_name}: slot sample {sample!r} must name {{{slot_name}}} once")
+                if not SAMPLE_CHARS.match(sample) or any(ch.isdigit() for ch in sample):
+                    problems.append(f"{intent.name}.{slot_name}: slot sample {sample!r} has characters Alexa refuses")
+                if intent.slots[slot_name] == "AMAZON.SearchQuery" and SLOT_REF.sub("", sample).strip() == "":
+                    problems.append(f"{intent.name}.{slot_name}: slot sample {sample!r} needs a carrier phrase")
     return problems
 
 

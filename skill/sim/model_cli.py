@@ -12,6 +12,7 @@ from skill.sim.model import (
     PACKAGE_DIR,
     SOURCE_LOCALE,
     coverage_problems,
+    dialog_problems,
     handler_intents,
     invocation_problems,
     load_model,
@@ -36,7 +37,8 @@ def locale_problems(package_dir: Path = PACKAGE_DIR) -> list[str]:
 def check(package_dir: Path = PACKAGE_DIR, with_handlers: bool = True) -> list[str]:
     """Every problem found, as readable lines (empty when the model is sound)."""
     model = load_model(SOURCE_LOCALE, package_dir)
-    problems = invocation_problems(model.invocation_name) + sample_problems(model) + locale_problems(package_dir)
+    problems = invocation_problems(model.invocation_name) + sample_problems(model) + dialog_problems(model)
+    problems += locale_problems(package_dir)
     if with_handlers:
         problems += coverage_problems(model, handler_intents())
     return problems

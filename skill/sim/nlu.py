@@ -49,7 +49,10 @@ BUILTIN_SAMPLES: dict[str, tuple[str, ...]] = {
         "definitely",
         "please",
     ),
-    "AMAZON.NoIntent": ("no", "nope", "nah", "no thanks", "not really", "no way", "i do not think so", "no not now"),
+    "AMAZON.NoIntent": (
+        *("no", "nope", "nah", "no thanks", "not really", "no way", "i do not think so", "no not now"),
+        *("no i am alright", "no i am fine", "no i am okay"),
+    ),
     "AMAZON.NavigateHomeIntent": ("go home", "home", "main menu", "go to the start", "back to the main menu"),
     "AMAZON.RepeatIntent": (
         "repeat",
@@ -60,6 +63,7 @@ BUILTIN_SAMPLES: dict[str, tuple[str, ...]] = {
         "pardon",
         "come again",
         "can you repeat that",
+        "say that one more time",
     ),
     "AMAZON.StartOverIntent": (
         "start over",
@@ -135,6 +139,7 @@ TYPO_PER_EDIT = 0.3
 ORDER_PENALTY = 0.5
 SLOT_NO_MATCH = 1.0
 MAX_NO_MATCH_WORDS = 2
+MAX_ANSWER_WORDS = 4  # an unknown value said alone, as the answer to a question about that slot
 FREE_SLOT_LOST_WORD = 1.0
 STEM_EDITS = 1
 MAX_SPAN = {"AMAZON.NUMBER": 5, "AMAZON.DURATION": 7}
@@ -263,6 +268,17 @@ class Nlu:
         for word in vocabulary:
             self.stems.setdefault(stem(word), set()).add(word)
         self.slot_types = {i.name: dict(i.slots) for i in model.intents.values()}
+        # answers to a slot the skill asks for: the intent's samples that hold the slot, and its slot samples
+        self.answers: dict[tuple[str, str], list[Matcher]] = {}
+        for intent in model.intents.values():
+            for slot_name in intent.slots:
+                own = [
+                    m
+                    for m in self.matchers
+                    if m.intent == intent.name and Slot(slot_name, intent.slots[slot_name]) in m.elements
+                ]
+                extra = [self._compile(intent.name, s, intent.slots) for s in intent.slot_samples.get(slot_name, ())]
+                self.answers[(intent.name, slot_name)] = own + [m for m in extra if m.sample not in intent.samples]
 
     @staticmethod
     def _compile(intent: str, sample: str, slots: dict[str, str]) -> Matcher:
@@ -307,7 +323,40 @@ class Nlu:
             dict(self.slot_types.get(matcher.intent, {})),
         )
 
-    def _best_match(self, tokens: Tokens) -> tuple[float, int, Matcher, dict[str, SlotFill], list[str]] | None:
+    def parse_answer(self, utterance: str, intent: str, slot: str) -> Parse | None:
+        """``utterance`` heard as the answer to the skill asking for ``intent``'s ``slot`` (Dialog.ElicitSlot).
+
+        The intent's own samples and the slot's samples are tried; a free-text slot (AMAZON.SearchQuery)
+        otherwise takes the whole utterance. None when the words cannot fill the slot."""
+        types = dict(self.slot_types.get(intent, {}))
+        if slot not in types:
+            return None
+        tokens = tokenize(utterance)
+        if not tokens.words:
+            return None
+        note = f"heard as the answer for {intent}.{slot} (the skill asked for it)"
+        best = self._best_match(tokens, self.answers.get((intent, slot), []))
+        if best is not None and best[0] >= self.threshold and slot in best[3]:
+            score, _, matcher, fills, notes = best
+            return Parse(utterance, intent, fills, round(score, 4), matcher.sample, [note, *notes], types)
+        if types[slot] == "AMAZON.SearchQuery" and not all(w in FUNCTION_WORDS or w in FILLERS for w in tokens.words):
+            fill = SlotFill(slot, types[slot], tokens.span_text(0, len(tokens.words)))
+            return Parse(utterance, intent, {slot: fill}, 1.0, None, [note, "free text: the whole utterance"], types)
+        if types[slot] in self.values:  # a value the type lacks: Alexa still fills the slot, unresolved
+            small = FUNCTION_WORDS | FILLERS
+            start, end = 0, len(tokens.words)
+            while start < end and tokens.words[start] in small:
+                start += 1
+            while end > start and tokens.words[end - 1] in small:
+                end -= 1
+            if 0 < end - start <= MAX_ANSWER_WORDS:
+                fill = SlotFill(slot, types[slot], tokens.span_text(start, end), custom=True)
+                return Parse(utterance, intent, {slot: fill}, 0.6, None, [note, "not a value of its type"], types)
+        return None
+
+    def _best_match(
+        self, tokens: Tokens, matchers: list[Matcher] | None = None
+    ) -> tuple[float, int, Matcher, dict[str, SlotFill], list[str]] | None:
         corrections = []
         for word in tokens.words:
             found = dict(self.speller.candidates(word)) if word not in self.vocabulary else {}
@@ -322,7 +371,7 @@ class Nlu:
             ({w} | set(found), self._insert_cost(w)) for w, found in zip(tokens.words, corrections, strict=True)
         ]
         ranked = []
-        for matcher in self.matchers:
+        for matcher in self.matchers if matchers is None else matchers:
             overlap = len(matcher.literals & present)
             if overlap or not matcher.literals:
                 missing = matcher.literals - present
@@ -474,7 +523,9 @@ class Nlu:
             if found is not None:
                 fill = SlotFill(slot.name, slot.type, text, found[0], found[1], custom=True, corrected=True)
                 return TYPO_PER_EDIT * edits, fill
-        if alone or end - start > MAX_NO_MATCH_WORDS or all(w in FUNCTION_WORDS or w in FILLERS for w in words):
+        if alone or end - start > MAX_NO_MATCH_WORDS or any(w in FUNCTION_WORDS or w in FILLERS for w in words[:1]):
+            return INF, None  # an unknown value starts with a word of its own ("kind of wobbly" is "wobbly")
+        if words[-1] in FUNCTION_WORDS:
             return INF, None
         return SLOT_NO_MATCH + 0.3 * (end - start - 1), SlotFill(slot.name, slot.type, text, custom=True)
 
@@ -564,9 +615,13 @@ class Nlu:
                 used[i] = True
                 total += c
                 positions.append(i)
-            else:
+            elif element in SOFT_LITERALS or not any(
+                isinstance(e, Slot) and e.type == "AMAZON.SearchQuery" for e in matcher.elements
+            ):
                 total += self._delete_cost(element)
                 positions.append(-1)
+            else:
+                return None  # free text is only credible when its carrier phrase was said
         fills: dict[str, SlotFill] = {}
         starts: dict[str, int] = {}
         slots = [e for e in matcher.elements if isinstance(e, Slot)]

@@ -58,6 +58,9 @@ def directive_line(directive: Mapping[str, Any], duration_ms: int | None = None)
         return "■ stop the audio"
     if kind == "AudioPlayer.ClearQueue":
         return f"⏏ clear the queue ({directive.get('clearBehavior', '')})"
+    if kind == "Dialog.ElicitSlot":
+        intent = (directive.get("updatedIntent") or {}).get("name") or "?"
+        return f"◆ {kind}: the next words answer {intent}.{directive.get('slotToElicit', '?')}"
     return f"◆ {kind}"
 
 

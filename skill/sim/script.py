@@ -62,6 +62,20 @@ EXPECTATIONS = {
 }
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML where only true and false are booleans: ``say: yes`` and ``say: no`` are words people say."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _first in "tTfF":
+    _Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list(_first)
+    )
+
+
 class ScriptError(ValueError):
     """The script itself is malformed (not a mismatch in the skill's answers)."""
 
@@ -135,7 +149,7 @@ def _as_list(value: Any) -> list[Any]:
 def load_script(path: Path) -> Script:
     """Read and check a dialog script; raises :class:`ScriptError` with the place that is wrong."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a safe loader)
     except (OSError, yaml.YAMLError) as exc:
         raise ScriptError(f"{path}: cannot read the script: {exc}") from exc
     return parse_script(data, Path(path))

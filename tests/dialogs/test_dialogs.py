@@ -36,3 +36,14 @@ def test_dialog(path: Path, settings: Settings) -> None:
 
 def test_there_are_dialogs_to_run() -> None:
     assert {"launch", "help", "stop", "fallback"} <= {p.stem for p in DIALOGS}
+    conversations = {
+        "gratitude",
+        "checkin",
+        "breathing",
+        "kindness",
+        "affirmation",
+        "streak",
+        "privacy",
+        "safety_en-us",
+    }
+    assert conversations | {"safety_en-gb", "inside_practice"} <= {p.stem for p in DIALOGS}

@@ -100,6 +100,20 @@ def test_same_requests_get_the_same_answers_in_process_and_over_http(server: str
 
 
 @pytest.mark.slow
+def test_a_bare_answer_after_dialog_elicit_slot_works_over_http_too(server: str) -> None:
+    device = Device(HttpTransport(server), load_model(), Identity(user="http-elicit"))
+    device.say("open inner kindness")
+    [asked] = device.say("check in")
+    assert [d["type"] for d in asked.response["directives"]] == ["Dialog.ElicitSlot"]
+    [answer] = device.say("lonely")
+    assert answer.exchange is not None and answer.exchange.status == 200
+    request = answer.exchange.request["request"]
+    assert request["intent"]["name"] == "CheckInIntent" and request["dialogState"] == "IN_PROGRESS"
+    assert request["intent"]["slots"]["feeling"]["value"] == "lonely"
+    assert "checkin/reflect" in answer.exchange.said
+
+
+@pytest.mark.slow
 def test_cli_through_url_matches_in_process(server: str, settings: Settings) -> None:
     def conversation(*extra: str) -> list[dict[str, object]]:
         out = io.StringIO()

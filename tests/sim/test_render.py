@@ -106,3 +106,9 @@ def test_script_steps_for_events_and_buttons(make_device: Any) -> None:
     label, turns = perform(device, {"button": "next"})
     assert turns[0].request_type == "PlaybackController.NextCommandIssued" and turns[0].exchange is not None
     assert turns[0].exchange.ok
+
+
+def test_an_elicit_slot_directive_says_which_slot_the_next_words_answer() -> None:
+    directive = {"type": "Dialog.ElicitSlot", "slotToElicit": "feeling", "updatedIntent": {"name": "CheckInIntent"}}
+    assert directive_line(directive) == "◆ Dialog.ElicitSlot: the next words answer CheckInIntent.feeling"
+    assert directive_line({"type": "Dialog.ElicitSlot"}) == "◆ Dialog.ElicitSlot: the next words answer ?.?"
