@@ -44,6 +44,7 @@ class RenderOptions:
     bed: bool = True
     cache_dir: Path | None = None
     tts_timeout: float = 60.0
+    lengths: tuple[int, ...] = ()  # only these lengths (the benchmark's smaller runs)
 
     @property
     def cache_root(self) -> Path:
@@ -245,6 +246,8 @@ def render(options: RenderOptions, progress: Progress | None = None) -> RenderRe
     started = time.perf_counter()
     report = RenderReport()
     jobs = select(plan(options.templates_dir), options.only, options.length)
+    if options.lengths:
+        jobs = [j for j in jobs if j.length_min in options.lengths]
     report.planned = len(jobs)
     entries = manifest.read(options.out_dir)
     keyed = [(job, inputs_key(job, options)) for job in jobs]
