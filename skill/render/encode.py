@@ -10,7 +10,7 @@ import contextlib
 import os
 import shutil
 import subprocess
-import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,9 +81,6 @@ def encode(
             f"{target.name} lasts {seconds:.0f} s; the {profile.name} profile allows {profile.max_seconds:g}"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     cmd = [ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
     cmd += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-ar", str(profile.sample_rate), "-ac", "1"]
     if profile.format == "mp3":
@@ -94,17 +91,19 @@ def encode(
         cmd += ["-f", "mp3"]
     else:
         cmd += ["-c:a", "pcm_s16le", "-f", "wav"]
-    cmd.append(str(tmp))
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    # named before it exists, so an interruption at any moment knows what to remove
+    tmp = target.parent / f".{target.name}.{os.getpid()}.{threading.get_ident()}.part"
+    proc: subprocess.Popen[bytes] | None = None
     try:
-        assert proc.stdin is not None
+        proc = subprocess.Popen([*cmd, str(tmp)], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdin is not None and proc.stderr is not None
         try:
             for chunk in chunks:
                 proc.stdin.write(chunk)
         except BrokenPipeError:
             pass
         proc.stdin.close()
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        stderr = proc.stderr.read().decode(errors="replace")
         if proc.wait() != 0:
             raise EncodeError(f"ffmpeg failed on {target.name}: {stderr.strip()[-400:]}")
         if accept is not None and not accept(tmp):
@@ -114,14 +113,15 @@ def encode(
         os.replace(tmp, target)
         return True
     except BaseException:
-        with contextlib.suppress(Exception):
-            proc.kill()
-            proc.wait(5)
+        if proc is not None:
+            with contextlib.suppress(Exception):
+                proc.kill()
+                proc.wait(5)
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
     finally:
-        if proc.stderr:
+        if proc is not None and proc.stderr:
             proc.stderr.close()
 
 

@@ -76,12 +76,8 @@ class Pyttsx3Engine:
         except Exception as exc:  # pyttsx3 raises OSError, RuntimeError or KeyError when espeak is missing
             raise EngineError(f"pyttsx3 could not start a voice ({exc}): {INSTALL_HINT}") from exc
         if spec.voice:
-            try:
-                self._engine.setProperty("voice", spec.voice)
-            except Exception as exc:
-                voices = ", ".join(sorted(v.id for v in self._engine.getProperty("voices"))[:12])
-                raise EngineError(f"pyttsx3 has no voice {spec.voice!r} ({exc}); some it has: {voices}") from exc
-        self.voice_id = f"pyttsx3:{self._engine.getProperty('voice')}"
+            self._choose_voice(spec.voice)
+        self.voice_id = f"pyttsx3:{getattr(self, '_voice', None) or self._engine.getProperty('voice')}"
         self._tmp = Path(tempfile.mkdtemp(prefix="kindness-tts-"))
         self._base_pitch = 50
         self._count = 0
@@ -90,25 +86,43 @@ class Pyttsx3Engine:
         self._finished = threading.Event()
         self._engine.connect("finished-utterance", lambda **_: self._finished.set())
 
+    def _choose_voice(self, wanted: str) -> None:
+        voices = list(self._engine.getProperty("voices") or [])
+        match = next((v for v in voices if wanted.lower() in {str(v.id).lower(), str(v.name).lower()}), None)
+        if match is None:
+            some = ", ".join(sorted(str(v.id) for v in voices)[:8])
+            raise EngineError(f"pyttsx3 has no voice {wanted!r}; voices include {some}")
+        self._engine.setProperty("voice", match.id)  # applied by pyttsx3 on the next run
+        self._voice = str(match.id)
+
     def synth(self, text: str, prosody: Prosody) -> tuple[np.ndarray, int]:
         self._engine.setProperty("rate", int(round(PYTTSX3_BASE_WPM * prosody.rate)))
         with contextlib.suppress(Exception):
             self._engine.setProperty("pitch", max(0, min(100, int(self._base_pitch * (1 + prosody.pitch / 100)))))
-        self._count += 1
-        path = self._tmp / f"{os.getpid()}-{self._count}.wav"  # a new name: never an earlier sentence's file
-        self._finished.clear()
-        with contextlib.redirect_stdout(io.StringIO()):  # the espeak driver prints "Audio saved to ..."
-            self._engine.save_to_file(text, str(path))
-            self._engine.runAndWait()
-        deadline = time.monotonic() + SAVE_WAIT_S
-        while not self._finished.is_set() and not _whole_wav(path):  # whole: drivers that say nothing
-            if time.monotonic() > deadline:
-                raise EngineError(f"pyttsx3 wrote no audio within {SAVE_WAIT_S:g} s")
-            self._finished.wait(0.01)
-        try:
-            return read_wav(path)
-        finally:
-            path.unlink(missing_ok=True)
+        problem: Exception | None = None
+        for _ in range(3):  # the espeak driver now and then returns before the file is complete
+            self._count += 1
+            path = self._tmp / f"{os.getpid()}-{self._count}.wav"  # a new name: never an earlier sentence's file
+            self._finished.clear()
+            with contextlib.redirect_stdout(io.StringIO()):  # the espeak driver prints "Audio saved to ..."
+                self._engine.save_to_file(text, str(path))
+                self._engine.runAndWait()
+            deadline = time.monotonic() + SAVE_WAIT_S
+            while not self._finished.is_set() and not _whole_wav(path):  # whole: drivers that say nothing
+                if time.monotonic() > deadline:
+                    break
+                self._finished.wait(0.01)
+            try:
+                samples, rate = read_wav(path)
+            except (OSError, EOFError, wave.Error) as exc:
+                problem = exc
+                continue
+            finally:
+                path.unlink(missing_ok=True)
+            if samples.size:
+                return samples, rate
+            problem = EngineError("the engine produced no audio")
+        raise EngineError(f"pyttsx3 wrote no usable audio for {text[:40]!r}: {problem!r}")
 
     def close(self) -> None:
         """Remove this engine's temporary folder (the worker calls it when it stops)."""

@@ -1,0 +1,141 @@
+"""`kindness bench render`: the studio's render time against the work it cannot avoid.
+
+In one run, on fresh folders:
+1. the library rendered with ``--jobs 1`` (and WAV copies, whose writing time is taken out again);
+2. the same render repeated with nothing changed (a ``kindness render`` process, wall clock);
+3. the library rendered with ``--jobs 2`` on fresh folders (the parallel speed-up);
+4. the unavoidable work: the raw engine time for every unique sentence (one engine, in this process,
+   one sentence after another) plus ffmpeg's time to encode the finished WAVs to the library's MP3s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from skill.config import Settings
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kindness bench render", description=__doc__.splitlines()[0])
+    p.add_argument("--only", metavar="ID", help="one meditation, breathing pattern or clip (default: everything)")
+    p.add_argument("--lengths", metavar="MIN,...", help="only these lengths, e.g. 3,5 (default: all)")
+    p.add_argument("--engine", choices=("pyttsx3", "piper"), default="pyttsx3")
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument("--keep", type=Path, help="keep the rendered folders here")
+    return p
+
+
+def raw_engine_seconds(engine: str, sentences: list) -> float:
+    """Seconds the engine itself spends on ``sentences`` (start-up excluded)."""
+    from skill.render.tts import EngineSpec, open_engine
+
+    tts = open_engine(EngineSpec(engine))
+    tts.synth("Warm up.", sentences[0].prosody)
+    started = time.perf_counter()
+    for sentence in sentences:
+        tts.synth(sentence.text, sentence.prosody)
+    return time.perf_counter() - started
+
+
+def encode_seconds(out: Path) -> float:
+    """ffmpeg's time to encode each finished WAV to the MP3 its manifest entry describes."""
+    from skill.library import Library
+    from skill.render.encode import CUTOFF_HZ, ffmpeg
+
+    total = 0.0
+    with tempfile.TemporaryDirectory() as scratch:
+        for entry in Library(out).entries():
+            command = [ffmpeg(), "-nostdin", "-v", "error", "-y", "-i", str(out / entry.wav), "-ar", "24000"]
+            command += ["-ac", "1", "-c:a", "libmp3lame", "-b:a", f"{entry.bitrate_kbps}k", "-cutoff", str(CUTOFF_HZ)]
+            command.append(str(Path(scratch) / "x.mp3"))
+            started = time.perf_counter()
+            subprocess.run(command, check=True)
+            total += time.perf_counter() - started
+    return total
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    from skill.render.pipeline import RenderOptions, render, speech_key
+    from skill.render.plan import plan, select
+    from skill.render.tts import EngineSpec
+
+    settings = Settings.from_env()
+    lengths = tuple(int(n) for n in args.lengths.split(",")) if args.lengths else ()
+    root = Path(tempfile.mkdtemp(prefix="kindness-bench-"))
+    spec = EngineSpec(args.engine)
+
+    def options(name: str, jobs: int, wav: bool) -> RenderOptions:
+        return RenderOptions(
+            out_dir=root / name,
+            templates_dir=settings.templates_dir,
+            engine=spec,
+            jobs=jobs,
+            only=args.only,
+            wav=wav,
+            lengths=lengths,
+        )
+
+    try:
+        one = render(options("jobs1", 1, wav=True))
+        render_1 = one.seconds - one.stages.get("wav", 0.0)
+        command = [sys.executable, "-m", "skill.cli", "render", "--out", str(root / "jobs1"), "--jobs", "1", "--quiet"]
+        command += ["--engine", args.engine, "--wav"] + (["--only", args.only] if args.only else [])
+        if len(lengths) == 1:
+            command += ["--length", str(lengths[0])]
+        noop_runs = []
+        noop_inprocess = min(render(options("jobs1", 1, wav=True)).seconds for _ in range(3))
+        if len(lengths) <= 1:
+            for _ in range(3):
+                started = time.perf_counter()
+                subprocess.run(command, check=True, capture_output=True)
+                noop_runs.append(time.perf_counter() - started)
+        two = render(options("jobs2", 2, wav=False))
+        jobs = select(plan(settings.templates_dir), args.only, None)
+        jobs = [j for j in jobs if not lengths or j.length_min in lengths]
+        unique = {speech_key(spec, s): s for job in jobs for s in job.speech()}
+        tts = raw_engine_seconds(args.engine, list(unique.values()))
+        enc = encode_seconds(root / "jobs1")
+        audio_minutes = sum(job.estimate_seconds() for job in jobs) / 60
+        figures = {
+            "files": len(one.rendered),
+            "audio_minutes": round(audio_minutes, 1),
+            "unique_sentences": len(unique),
+            "render_jobs1_s": round(render_1, 2),
+            "render_jobs2_s": round(two.seconds, 2),
+            "raw_tts_s": round(tts, 2),
+            "ffmpeg_encode_s": round(enc, 2),
+            "ratio_jobs1": round(render_1 / (tts + enc), 3),
+            "ratio_jobs2": round(two.seconds / (tts + enc), 3),
+            "speedup_jobs2": round(render_1 / two.seconds, 3),
+            "noop_rerender_s": round(min(noop_runs), 3) if noop_runs else None,
+            "noop_rerender_in_process_s": round(noop_inprocess, 3),
+            "stages_jobs1_s": {k: round(v, 2) for k, v in one.stages.items()},
+            "tts_phase_jobs1_s": round(one.tts_seconds, 2),
+        }
+    finally:
+        if args.keep:
+            shutil.copytree(root, args.keep, dirs_exist_ok=True)
+        shutil.rmtree(root, ignore_errors=True)
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    print(f"studio render benchmark ({figures['files']} files, {figures['audio_minutes']} min of audio)")
+    print(f"  render, --jobs 1            {figures['render_jobs1_s']:>9.2f} s")
+    print(f"  raw TTS ({len(unique)} sentences)    {figures['raw_tts_s']:>9.2f} s")
+    print(f"  ffmpeg encode from WAV      {figures['ffmpeg_encode_s']:>9.2f} s")
+    print(f"  ratio (target <= 1.3)       {figures['ratio_jobs1']:>9.3f}   (--jobs 2: {figures['ratio_jobs2']:.3f})")
+    print(f"  render, --jobs 2            {figures['render_jobs2_s']:>9.2f} s")
+    print(f"  speed-up (target >= 1.7)    {figures['speedup_jobs2']:>9.3f}")
+    noop = figures["noop_rerender_s"]
+    cli = f"{noop:.3f} s as a kindness render process" if noop is not None else "process not timed for this subset"
+    print(f"  no-change re-render         {figures['noop_rerender_in_process_s']:>9.3f} s in process; {cli} (< 1 s)")
+    print(f"  stages (--jobs 1, summed)   {figures['stages_jobs1_s']}")
+    return 0
