@@ -280,7 +280,7 @@ def test_a_listed_file_deleted_from_disk_is_not_offered(tmp_path: Path, library:
     """The manifest lists a file that is gone: the skill says it is not ready; the route says 404."""
     copy = tmp_path / "audio"
     shutil.copytree(library, copy)
-    entry = next(e for e in read_manifest(copy) if e["kind"] == "meditation")
+    entry = next(e for e in read_manifest(copy) if e["kind"] == "meditation" and e["id"] == "self-compassion-break")
     (copy / entry["file"]).unlink()
     with serve(copy, tmp_path / "data", PUBLIC_URL) as server:
         asked = post(
