@@ -182,12 +182,12 @@ def voice_gain(
         raise ValueError("the voice is silent: nothing to normalise")
     g0 = target_lufs - level
     l0 = loudness_at(g0)
-    if abs(l0 - target_lufs) < 0.03:
+    if abs(l0 - target_lufs) < 0.1:
         return g0
     g1 = g0 + float(np.clip((target_lufs - l0) * 1.5, -6.0, 6.0))
     for _ in range(8):
         l1 = loudness_at(g1)
-        if abs(l1 - target_lufs) < 0.03:
+        if abs(l1 - target_lufs) < 0.1:
             break
         slope = (l1 - l0) / (g1 - g0) if g1 != g0 else 0.5
         g0, l0 = g1, l1

@@ -151,7 +151,7 @@ def render_job(job: Job, options: RenderOptions, key: str) -> tuple[dict[str, An
             voice = {e.item: s for e, s in zip(spoken, levelled, strict=True)}
             mixed = mix.mix(layout, voice, MIX_RATE, bed=options.bed)  # type: ignore[arg-type]
             programme = loudness.integrated(mixed.samples, MIX_RATE)
-            if abs(programme - programme_target) < 0.05:
+            if abs(programme - programme_target) < 0.1:
                 break
             voice_target += programme_target - programme
         t2 = t3 = time.perf_counter()
