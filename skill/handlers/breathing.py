@@ -176,16 +176,26 @@ def on_offer_yes(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any])
     return breathe(deps, handler_input, pattern, minutes=minutes if usable else None)
 
 
-def on_audio_no(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
-    """No to the rendered audio: offer the spoken practice at its usual length instead."""
+def _offer_spoken(handler_input: HandlerInput, offer: dict[str, Any], *before: str) -> Response:
+    """Offer the spoken practice at its usual length, after the keys in ``before``."""
     v = voice(handler_input)
     pattern = PATTERNS.get(str(offer.get("pattern")), PATTERNS[DEFAULT_PATTERN])
     return reply(
         handler_input,
-        v.say("breathing/shorter_offer", pattern=pattern.id),
+        join(*(v.say(key) for key in before), v.say("breathing/shorter_offer", pattern=pattern.id)),
         v.say("breathing/shorter_offer", pattern=pattern.id),
         offer={"kind": "breathing", "pattern": pattern.id},
     )
+
+
+def on_audio_no(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
+    """No to the rendered audio: offer the spoken practice at its usual length instead."""
+    return _offer_spoken(handler_input, offer)
+
+
+def on_audio_unavailable(deps: Deps, handler_input: HandlerInput, offer: dict[str, Any]) -> Response:
+    """Yes to the rendered audio, but it cannot play here (no player, not rendered): say so, offer the spoken one."""
+    return _offer_spoken(handler_input, offer, "offers/unavailable")
 
 
 def handlers(deps: Deps) -> list[Handler]:

@@ -28,7 +28,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 
 from skill.audio_tokens import AudioToken, parse_token
-from skill.handlers import audio
+from skill.handlers import audio, breathing
 from skill.handlers.base import Handler, intent_name, user_id, voice
 from skill.handlers.deps import Deps
 from skill.handlers.meditation import resume_stored, start_meditation
@@ -292,14 +292,11 @@ class YesToAudioHandler(Handler):
 def play_breathing(handler_input: HandlerInput, deps: Deps, pattern: str, minutes: float | None) -> Response:
     """A long breathing session as rendered audio (``breathing/<pattern>-<minutes>min.mp3``)."""
     v = voice(handler_input)
-    builder = handler_input.response_builder
-    if not audio.has_audio_player(handler_input):
-        return builder.speak(v.say("playback/breathing_needs_audio")).set_should_end_session(True).response
-    choice = audio.listening(deps).choose("breathing", pattern, minutes)
-    if choice.entry is None:
-        return (
-            builder.speak(v.say("playback/breathing_not_ready", pattern=pattern)).set_should_end_session(True).response
-        )
+    playable = audio.has_audio_player(handler_input)
+    choice = audio.listening(deps).choose("breathing", pattern, minutes) if playable else None
+    if choice is None or choice.entry is None:
+        # no player, or not rendered yet: apologise and offer the shorter spoken session instead
+        return breathing.on_audio_unavailable(deps, handler_input, {"pattern": pattern})
     token = AudioToken.new("breathing", pattern, choice.entry.length_min)
     speech = v.say("playback/breathing_intro", pattern=pattern, minutes=choice.entry.length_min)
     return audio.play(handler_input, deps, choice.entry, token, 0, speech)

@@ -150,12 +150,12 @@ def test_no_to_audio_offers_the_spoken_length_and_yes_breathes(chat: Conversatio
     assert turn.data("breathing/intro") == {"pattern": "coherent", "rounds": 10, "minutes": 2}
 
 
-def test_yes_to_audio_is_answered_by_the_playback_handlers(chat: Conversation) -> None:
-    """They come first in dispatch and take "yes" to a breathing_audio offer; the offer is used up."""
+def test_yes_to_audio_not_rendered_offers_the_spoken_practice(chat: Conversation) -> None:
+    """The playback handlers take "yes" to a breathing_audio offer; with nothing rendered, the spoken one."""
     chat.say("BreathingIntent", pattern=pattern_slot("coherent"), minutes="10")
     turn = chat.yes()
-    assert turn.keys[0].startswith("playback/")
-    assert turn.offer is None
+    assert turn.keys[:2] == ["offers/unavailable", "breathing/shorter_offer"]
+    assert turn.offer == {"kind": "breathing", "pattern": "coherent"}
 
 
 def test_the_longest_spoken_practice_stays_within_alexas_limits(chat: Conversation) -> None:
