@@ -24,19 +24,34 @@ from skill.handlers import (
     kindness,
     launch,
     meditation,
+    offers,
     playback,
     safety,
 )
 from skill.handlers.base import VOICE_ATTRIBUTE, intent_name, locale_of
 from skill.handlers.deps import Deps, utc_now
+from skill.handlers.reply import OfferRequestInterceptor, OfferResponseInterceptor
 from skill.speech import Speech
 from skill.store.api import JournalStore
+from skill.store.attributes import adapter_for
 
 log = logging.getLogger("skill.requests")
 
 # Order matters: the first handler whose can_handle is true answers. Safety comes first so crisis
 # language is answered before any practice; the catch-all comes last.
-HANDLER_MODULES = [safety, playback, launch, gratitude, checkin, breathing, meditation, kindness, data, builtin]
+HANDLER_MODULES = [
+    safety,
+    playback,
+    launch,
+    gratitude,
+    checkin,
+    breathing,
+    meditation,
+    kindness,
+    data,
+    offers,
+    builtin,
+]
 
 
 class VoiceInterceptor(AbstractRequestInterceptor):
@@ -49,7 +64,8 @@ class VoiceInterceptor(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         request = handler_input.request_envelope.request
         seed: object = self.seed if self.seed is not None else getattr(request, "request_id", None)
-        rng = random.Random(str(seed))
+        # bytes seed the same as the str would; surrogatepass keeps a malformed request id from raising
+        rng = random.Random(str(seed).encode("utf-8", "surrogatepass"))
         handler_input.attributes_manager.request_attributes[VOICE_ATTRIBUTE] = self.speech.voice(
             locale_of(handler_input), rng
         )
@@ -88,10 +104,14 @@ def build_skill(
 ) -> CustomSkill:
     """The skill: every handler in order, interceptors for voice and logging, error handlers."""
     deps = Deps(settings=settings, store=store, speech=speech or Speech(settings.templates_dir), clock=clock)
+    if persistence_adapter is None:
+        persistence_adapter = adapter_for(store)  # ask-sdk persistent attributes live in the journal store
     builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)  # type: ignore[arg-type]
     builder.add_global_request_interceptor(VoiceInterceptor(deps.speech, seed))
     builder.add_global_request_interceptor(RequestLogInterceptor())
+    builder.add_global_request_interceptor(OfferRequestInterceptor())
     builder.add_global_response_interceptor(ResponseLogInterceptor())
+    builder.add_global_response_interceptor(OfferResponseInterceptor())
     for module in HANDLER_MODULES:
         for handler in module.handlers(deps):
             builder.add_request_handler(handler)

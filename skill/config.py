@@ -26,16 +26,24 @@ def default_data_dir() -> Path:
 
 
 def _user_secret(data_dir: Path) -> str:
-    """The HMAC secret for person keys: from the environment, else created once in the data dir."""
+    """The HMAC secret for person keys: from the environment, else created once in the data dir.
+
+    Server processes starting together must agree on it: each writes a candidate to its own temporary
+    file and hard-links it into place, which fails if another process got there first.
+    """
     path = data_dir / "secret.key"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(value)
-    tmp.chmod(0o600)
-    os.replace(tmp, path)
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = data_dir / f".secret.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 

@@ -18,11 +18,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    if not settings.verify_signature:
-        log.warning("KINDNESS_VERIFY_SIGNATURE=0: request signatures are NOT checked. Local development only.")
     app = create_app(settings)
     import waitress
 
     log.info("Inner Kindness listening on http://%s:%d/alexa", args.host, args.port)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="inner-kindness")
+    waitress.serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="inner-kindness",
+        # waitress buffers a body before the app sees it: refuse huge ones outright (the app answers
+        # anything over its own 64 KiB limit with a JSON 413)
+        max_request_body_size=16 * settings.max_body_bytes,
+    )
     return 0

@@ -31,6 +31,7 @@ VARIANT_SEPARATOR = re.compile(r"^[ \t]*\{#\s*---\s*#\}[ \t]*\n?", re.MULTILINE)
 MAX_SPEECH_CHARS = 8000
 MAX_BREAK_MS = 10_000
 MAX_AUDIO_TAGS = 5
+NAME_MEMO_SIZE = 2048
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,14 @@ def split_variants(source: str) -> list[str]:
     return parts or [source]
 
 
+# A locale comes from the request: only a tag shaped like "en", "en-GB" or "zh-Hant-TW" may name a folder.
+_LOCALE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}")
+
+
 def locale_chain(locale: str | None) -> list[str]:
     """Template folders to try for a locale, most specific first: en-GB -> en -> default."""
     chain: list[str] = []
-    if locale:
+    if locale and _LOCALE_TAG.fullmatch(locale):
         chain.append(locale)
         lang = locale.split("-")[0].split("_")[0].lower()
         chain.append(lang)
@@ -107,13 +112,22 @@ class Speech:
         self.env.filters["pause"] = lambda ms: jinja2.filters.Markup(pause(float(ms)))
         self.env.globals["pause"] = lambda ms: jinja2.filters.Markup(pause(float(ms)))
         self._variant_counts: dict[str, int] = {}
+        # (area, locale, key) -> file found by the fallback: saves a few stat calls per rendered key.
+        # Locales come from requests, so the memo is emptied when it reaches NAME_MEMO_SIZE.
+        self._names: dict[tuple[str, str | None, str], str] = {}
 
     # ---- lookup -------------------------------------------------------------------------------
     def template_name(self, key: str, locale: str | None, area: str = "speech") -> str:
         """The template file that serves ``key`` for ``locale`` (after fallback)."""
+        found = self._names.get((area, locale, key))
+        if found is not None:
+            return found
         for folder in locale_chain(locale):
             name = f"{area}/{folder}/{key}{SUFFIX}"
             if (self.root / name).is_file():
+                if len(self._names) >= NAME_MEMO_SIZE:
+                    self._names.clear()
+                self._names[(area, locale, key)] = name
                 return name
         raise KeyError(f"no template for key {key!r} (locale {locale!r}) under {self.root / area}")
 

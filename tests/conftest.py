@@ -13,6 +13,7 @@ import pytest
 from skill.config import Settings
 from skill.store.engine import open_store
 from skill.store.sql import SqlJournalStore
+from tests.pg import PgCluster, start_cluster
 
 
 @pytest.fixture
@@ -77,3 +78,23 @@ def intent(name: str, **slots: Any) -> dict[str, Any]:
         "dialogState": "COMPLETED",
         "intent": {"name": name, "confirmationStatus": "NONE", "slots": built},
     }
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PgCluster]:
+    """A throwaway PostgreSQL cluster for the whole run (skipped without PostgreSQL, failed in CI)."""
+    cluster = start_cluster()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_cluster: PgCluster) -> str:
+    """``postgresql+psycopg://`` URL of an empty database in the throwaway cluster, shared by the run."""
+    return postgres_cluster.create_database("kindness")
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_cluster: PgCluster) -> str:
+    """A new empty PostgreSQL database for one test."""
+    return postgres_cluster.create_database()

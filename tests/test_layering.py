@@ -27,7 +27,9 @@ def test_only_app_and_web_import_flask() -> None:
     offenders = [
         str(p.relative_to(SKILL))
         for p in SKILL.rglob("*.py")
-        if p.name not in {"app.py", "web.py"} and any(m.split(".")[0] == "flask" for m in imported_modules(p))
+        # bench/hello.py is the benchmark's bare Flask baseline: importing flask is its job
+        if str(p.relative_to(SKILL)) not in {"app.py", "web.py", "bench/hello.py"}
+        and any(m.split(".")[0] == "flask" for m in imported_modules(p))
     ]
     assert offenders == []
 

@@ -8,11 +8,19 @@ from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, LaunchRequest, Response
 
-from skill.handlers.base import voice
+from skill.handlers.base import VOICE_ATTRIBUTE, voice
 from skill.handlers.deps import Deps
+from skill.speech import Voice
 from skill.store.api import StoreUnavailable
 
 log = logging.getLogger(__name__)
+
+
+def _voice(handler_input: HandlerInput, deps: Deps) -> Voice:
+    """The request's voice, or a default one when the failure came before the voice interceptor ran."""
+    if VOICE_ATTRIBUTE in handler_input.attributes_manager.request_attributes:
+        return voice(handler_input)
+    return deps.speech.voice(None)
 
 
 def _can_speak(handler_input: HandlerInput) -> bool:
@@ -20,7 +28,14 @@ def _can_speak(handler_input: HandlerInput) -> bool:
     return isinstance(handler_input.request_envelope.request, IntentRequest | LaunchRequest)
 
 
-class StoreUnavailableHandler(AbstractExceptionHandler):
+class ErrorHandler(AbstractExceptionHandler):
+    """An exception handler built with the skill's dependencies (for a voice in any state)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+
+class StoreUnavailableHandler(ErrorHandler):
     """The journal database is down or locked: apologise, keep the session so they can try again."""
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
@@ -30,7 +45,7 @@ class StoreUnavailableHandler(AbstractExceptionHandler):
         log.error("journal store unavailable: %s", type(exception.__cause__ or exception).__name__)
         if not _can_speak(handler_input):
             return handler_input.response_builder.response
-        v = voice(handler_input)
+        v = _voice(handler_input, self.deps)
         return (
             handler_input.response_builder.speak(v.say("errors/store_unavailable"))
             .ask(v.say("launch/reprompt"))
@@ -38,7 +53,7 @@ class StoreUnavailableHandler(AbstractExceptionHandler):
         )
 
 
-class CatchAllExceptionHandler(AbstractExceptionHandler):
+class CatchAllExceptionHandler(ErrorHandler):
     """Anything else: log the type and where (never slot values), apologise in speech."""
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
@@ -55,9 +70,9 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
         )
         if not _can_speak(handler_input):
             return handler_input.response_builder.response
-        v = voice(handler_input)
+        v = _voice(handler_input, self.deps)
         return handler_input.response_builder.speak(v.say("errors/sorry")).ask(v.say("launch/reprompt")).response
 
 
 def exception_handlers(deps: Deps) -> list[AbstractExceptionHandler]:
-    return [StoreUnavailableHandler(), CatchAllExceptionHandler()]
+    return [StoreUnavailableHandler(deps), CatchAllExceptionHandler(deps)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -65,3 +66,44 @@ def beat_times(pattern: Pattern, rounds: int, start: float = 0.0) -> list[tuple[
             beats.append((t, phase))
             t += phase.seconds
     return beats
+
+
+# ---- spoken pacing ------------------------------------------------------------------------------
+
+# The longest breathing practice spoken as SSML (seconds of pacing); longer ones are played as audio.
+MAX_SPOKEN_SECONDS = 180.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One cue on its beat and the silence after it, so that cue + silence lasts the phase exactly."""
+
+    round: int  # 1-based
+    phase: Phase
+    cue_ms: float  # the cue's estimated spoken length
+    rest_ms: int  # the silence after it
+
+    @property
+    def total_ms(self) -> float:
+        return self.cue_ms + self.rest_ms
+
+
+def pace(pattern: Pattern, rounds: int, cue_ms: Callable[[Phase, int], float]) -> list[Step]:
+    """The steps of ``rounds`` rounds: each silence is the phase minus its cue's estimated length.
+
+    Raises ValueError when a cue is estimated to take longer than its phase.
+    """
+    steps: list[Step] = []
+    for number in range(1, rounds + 1):
+        for phase in pattern.phases:
+            spoken = cue_ms(phase, number)
+            rest = phase.seconds * 1000 - spoken
+            if rest < 0:
+                raise ValueError(f"the {phase.cue!r} cue ({spoken:.0f} ms) is longer than its {phase.seconds} s phase")
+            steps.append(Step(number, phase, spoken, int(round(rest))))
+    return steps
+
+
+def spoken_seconds(pattern: Pattern, rounds: int) -> float:
+    """The pacing time of ``rounds`` rounds."""
+    return pattern.round_seconds * rounds

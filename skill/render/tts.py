@@ -12,7 +12,9 @@ import contextlib
 import io
 import multiprocessing as mp
 import os
+import shutil
 import tempfile
+import threading
 import time
 import wave
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +32,9 @@ DEFAULT_ENGINE = "pyttsx3"
 PYTTSX3_BASE_WPM = 165  # a calm speaking rate for prosody rate 100%
 INSTALL_HINT = "run scripts/setup, or: sudo apt-get install espeak-ng libespeak-ng1"
 NEURAL_HINT = "install the neural extra: pip install -e '.[neural]' (scripts/setup does this)"
+
+
+SAVE_WAIT_S = 30.0  # how long a sentence's file may take to appear after pyttsx3 returns
 
 
 class EngineError(RuntimeError):
@@ -75,6 +80,11 @@ class Pyttsx3Engine:
         self.voice_id = f"pyttsx3:{getattr(self, '_voice', None) or self._engine.getProperty('voice')}"
         self._tmp = Path(tempfile.mkdtemp(prefix="kindness-tts-"))
         self._base_pitch = 50
+        self._count = 0
+        # espeak's driver may return from runAndWait before its own thread has written the file; it
+        # says "finished-utterance" once the file is closed
+        self._finished = threading.Event()
+        self._engine.connect("finished-utterance", lambda **_: self._finished.set())
 
     def _choose_voice(self, wanted: str) -> None:
         voices = list(self._engine.getProperty("voices") or [])
@@ -89,22 +99,34 @@ class Pyttsx3Engine:
         self._engine.setProperty("rate", int(round(PYTTSX3_BASE_WPM * prosody.rate)))
         with contextlib.suppress(Exception):
             self._engine.setProperty("pitch", max(0, min(100, int(self._base_pitch * (1 + prosody.pitch / 100)))))
-        path = self._tmp / f"{os.getpid()}.wav"
         problem: Exception | None = None
         for _ in range(3):  # the espeak driver now and then returns before the file is complete
-            path.unlink(missing_ok=True)
-            with contextlib.redirect_stdout(io.StringIO()):  # the driver prints "Audio saved to ..."
+            self._count += 1
+            path = self._tmp / f"{os.getpid()}-{self._count}.wav"  # a new name: never an earlier sentence's file
+            self._finished.clear()
+            with contextlib.redirect_stdout(io.StringIO()):  # the espeak driver prints "Audio saved to ..."
                 self._engine.save_to_file(text, str(path))
                 self._engine.runAndWait()
+            deadline = time.monotonic() + SAVE_WAIT_S
+            while not self._finished.is_set() and not _whole_wav(path):  # whole: drivers that say nothing
+                if time.monotonic() > deadline:
+                    break
+                self._finished.wait(0.01)
             try:
                 samples, rate = read_wav(path)
             except (OSError, EOFError, wave.Error) as exc:
                 problem = exc
                 continue
+            finally:
+                path.unlink(missing_ok=True)
             if samples.size:
                 return samples, rate
             problem = EngineError("the engine produced no audio")
         raise EngineError(f"pyttsx3 wrote no usable audio for {text[:40]!r}: {problem!r}")
+
+    def close(self) -> None:
+        """Remove this engine's temporary folder (the worker calls it when it stops)."""
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
 
 class PiperEngine:
@@ -143,12 +165,24 @@ def open_engine(spec: EngineSpec) -> Engine:
     return Pyttsx3Engine(spec)
 
 
+def _whole_wav(path: Path) -> bool:
+    """True when ``path`` is a WAV file holding all the frames its header announces."""
+    try:
+        with wave.open(str(path), "rb") as f:
+            frames, width, channels = f.getnframes(), f.getsampwidth(), f.getnchannels()
+        return frames > 0 and path.stat().st_size >= 44 + frames * width * channels
+    except (OSError, EOFError, wave.Error):
+        return False
+
+
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
     with wave.open(str(path), "rb") as f:
         if f.getsampwidth() != 2:
             raise EngineError(f"unexpected sample width {f.getsampwidth()} from the engine")
-        rate, channels = f.getframerate(), f.getnchannels()
-        data = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
+        rate, channels, frames = f.getframerate(), f.getnchannels(), f.getnframes()
+        data = np.frombuffer(f.readframes(frames), dtype="<i2")
+    if frames == 0 or data.size < frames * channels:
+        raise EngineError(f"the engine's file holds {data.size} of {frames} frames: not finished")
     samples = data.astype(np.float32) / 32768.0
     if channels > 1:
         samples = samples.reshape(-1, channels).mean(axis=1)
@@ -158,27 +192,34 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 # ---- worker processes -----------------------------------------------------------------------------
 
 
-def _worker(spec: EngineSpec, conn: Connection) -> None:
+def _worker(spec: EngineSpec, conn: Connection, scratch: str | None = None) -> None:
+    if scratch:
+        tempfile.tempdir = scratch  # the engine's temporary files go where the pool removes them
     try:
         engine = open_engine(spec)
     except EngineError as exc:
         conn.send(("error", str(exc)))
         return
     conn.send(("ready", engine.voice_id))
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        if request is None:
-            return
-        text, prosody = request
-        try:
-            t0 = time.perf_counter()
-            samples, rate = engine.synth(text, prosody)
-            conn.send(("ok", samples.astype(np.float32).tobytes(), rate, time.perf_counter() - t0))
-        except Exception as exc:
-            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+    try:
+        while True:
+            try:
+                request = conn.recv()
+            except EOFError:
+                return
+            if request is None:
+                return
+            text, prosody = request
+            try:
+                t0 = time.perf_counter()
+                samples, rate = engine.synth(text, prosody)
+                conn.send(("ok", samples.astype(np.float32).tobytes(), rate, time.perf_counter() - t0))
+            except Exception as exc:
+                conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        close = getattr(engine, "close", None)
+        if close is not None:
+            close()
 
 
 @dataclass
@@ -208,6 +249,7 @@ class EnginePool:
         self._ctx: Any = mp.get_context("spawn" if os.name != "posix" else "fork")
         self._workers: list[_Worker] = []
         self.voice_id = ""
+        self._scratch: Path | None = None  # the workers' temporary folder, removed on close
 
     def __enter__(self) -> EnginePool:
         return self
@@ -217,7 +259,9 @@ class EnginePool:
 
     def _launch(self) -> tuple[Any, Connection]:
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_worker, args=(self.spec, child), daemon=True)
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="kindness-tts-"))
+        process = self._ctx.Process(target=_worker, args=(self.spec, child, str(self._scratch)), daemon=True)
         process.start()
         child.close()
         return process, parent
@@ -316,3 +360,6 @@ class EnginePool:
                 worker.process.kill()
                 worker.process.join(2)
         self._workers = []
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)  # also what killed or replaced workers left
+            self._scratch = None

@@ -8,9 +8,10 @@ turns into a short spoken apology.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class StoreUnavailable(Exception):
@@ -121,3 +122,17 @@ class JournalStore(Protocol):
     def healthy(self) -> bool:
         """True when the database answers a trivial query."""
         ...
+
+
+class AttributeStore(Protocol):
+    """Small per-person attributes (ask-sdk persistent attributes), kept next to the journal."""
+
+    def get_attributes(self, user_id: str) -> dict[str, Any]:
+        """The person's saved attributes, or an empty dict."""
+        ...
+
+    def save_attributes(self, user_id: str, values: Mapping[str, Any], now: datetime | None = None) -> None:
+        """Replace the person's attributes (a small JSON object; ValueError when not JSON or too big)."""
+        ...
+
+    def delete_attributes(self, user_id: str) -> None: ...

@@ -1,4 +1,4 @@
-"""Opening the journal: engine set-up for SQLite (WAL, busy timeout) or PostgreSQL."""
+"""Opening the journal: engine set-up for SQLite (WAL, busy timeout) or PostgreSQL, then the schema."""
 
 from __future__ import annotations
 
@@ -6,43 +6,69 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from skill.config import Settings
-from skill.store.sql import SqlJournalStore
+from skill.store.sql import WRITE_OPTION, SqlJournalStore
+
+
+def _sqlite_engine(url: sa.engine.URL, timeout_s: float) -> Engine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": timeout_s})
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling is off: we BEGIN ourselves (below), so DDL is
+        # transactional and writers take the write lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={max(1, int(timeout_s * 1000))}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Connection) -> None:
+        # A write transaction that began as a reader cannot wait for the lock in WAL mode (it fails
+        # at once with SQLITE_BUSY when another process wrote meanwhile): writers BEGIN IMMEDIATE,
+        # so they queue on the busy timeout instead.
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _postgres_engine(url: sa.engine.URL, timeout_s: float) -> Engine:
+    wait_ms = max(1, int(timeout_s * 1000))
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,  # connections broken by a database restart are replaced, not used
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=timeout_s,
+        connect_args={
+            "connect_timeout": max(1, round(timeout_s)),
+            # waiting on a row lock or a slow statement past the timeout fails (-> StoreUnavailable)
+            "options": f"-c lock_timeout={wait_ms} -c statement_timeout={wait_ms * 4}",
+        },
+    )
 
 
 def make_engine(url: str, timeout_s: float = 5.0) -> Engine:
     """An engine for ``url``; SQLite files get WAL mode and a busy timeout, created on first use."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": timeout_s}, pool_pre_ping=False)
-
-        @sa.event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
-    return sa.create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=5,
-        pool_timeout=timeout_s,
-        connect_args={"connect_timeout": max(1, int(timeout_s))},
-    )
+        return _sqlite_engine(parsed, timeout_s)
+    return _postgres_engine(parsed, timeout_s)
 
 
 def open_store(settings: Settings) -> SqlJournalStore:
-    """The journal store for these settings, its schema created or upgraded."""
+    """The journal store for these settings, its schema created or upgraded to the newest version."""
+    from skill.store.migrate import upgrade
+
     settings = settings.with_secret()
-    store = SqlJournalStore(make_engine(settings.database_url, settings.db_timeout_s), settings.user_secret)
-    store.create_all()
-    return store
+    engine = make_engine(settings.database_url, settings.db_timeout_s)
+    upgrade(engine)
+    return SqlJournalStore(engine, settings.user_secret)

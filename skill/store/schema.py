@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData()
+# Named constraints, so later migrations can alter them (SQLite alters tables by copying them).
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING)
 
 UtcDateTime = sa.DateTime(timezone=True)
 
@@ -71,5 +80,13 @@ playback = sa.Table(
     sa.Column("token", sa.String(1024), nullable=False),
     sa.Column("offset_ms", sa.Integer, nullable=False),
     sa.Column("finished", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+attributes = sa.Table(
+    "person_attributes",
+    metadata,
+    sa.Column("person", sa.String(64), sa.ForeignKey("people.key", ondelete="CASCADE"), primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),  # a small JSON object (ask-sdk persistent attributes)
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from skill.store.api import (
     CheckIn,
@@ -23,16 +26,34 @@ from skill.store.api import (
     StoreUnavailable,
     Visit,
 )
-from skill.store.schema import checkins, gratitude, metadata, people, playback, practices, preferences
+from skill.store.schema import attributes, checkins, gratitude, people, playback, practices, preferences
 
 T = TypeVar("T")
 
+# Execution option marking a transaction that writes (SQLite begins those IMMEDIATE; see engine.py).
+WRITE_OPTION = "kindness_write"
+
+# ask-sdk attributes are for small things (a last choice, a flag); the journal proper lives in tables.
+MAX_ATTRIBUTES_BYTES = 16 * 1024
+
+
+def _utc(value: datetime) -> datetime:
+    """A time as UTC before it is stored or compared (SQLite keeps no zone: it must be UTC already)."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _utc_day(conn: Connection, column: sa.Column) -> sa.ColumnElement[str]:
+    """The UTC calendar day of a stored time as 'YYYY-MM-DD', computed by the database (one row a day)."""
+    if conn.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+    return sa.func.substr(column, 1, 10)  # SQLite keeps UTC times as ISO text
+
 
 def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes: they were stored as UTC."""
+    """Times in UTC: SQLite hands back naive datetimes (stored as UTC), PostgreSQL its session's zone."""
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SqlJournalStore:
@@ -50,24 +71,45 @@ class SqlJournalStore:
         return hmac.new(self._secret, user_id.encode(), hashlib.sha256).hexdigest()
 
     @contextmanager
-    def _tx(self) -> Iterator[Connection]:
+    def _tx(self, write: bool) -> Iterator[Connection]:
+        """One transaction; every sign that the database is unreachable or locked -> StoreUnavailable."""
         try:
-            with self.engine.begin() as conn:
-                yield conn
-        except (OperationalError, DBAPIError) as exc:
-            if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError) and not exc.connection_invalidated:
-                raise
-            raise StoreUnavailable(type(exc.orig).__name__ if exc.orig else "database error") from exc
+            with self.engine.connect() as conn:
+                if write:
+                    conn.execution_options(**{WRITE_OPTION: True})
+                with conn.begin():
+                    yield conn
+        except (DBAPIError, PoolTimeout) as exc:
+            if isinstance(exc, DBAPIError) and not (
+                isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
+            ):
+                raise  # a bug (integrity, programming error), not an outage
+            orig = getattr(exc, "orig", None)
+            raise StoreUnavailable(type(orig or exc).__name__) from exc
 
-    def _run(self, work: Callable[[Connection], T]) -> T:
-        with self._tx() as conn:
+    def _run(self, work: Callable[[Connection], T], *, write: bool = False) -> T:
+        with self._tx(write) as conn:
             return work(conn)
+
+    def _upsert(self, conn: Connection, table: sa.Table, values: dict[str, Any]) -> None:
+        """Insert the row or, when its primary key exists, update it: one statement, no race."""
+        keys = [c.name for c in table.primary_key.columns]
+        dialect = conn.dialect.name
+        insert: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        statement = insert.values(**values).on_conflict_do_update(
+            index_elements=keys, set_={k: v for k, v in values.items() if k not in keys}
+        )
+        conn.execute(statement)
 
     def _ensure_person(self, conn: Connection, key: str, now: datetime) -> bool:
         """Create the person row if missing; True when it was created now."""
         existing = conn.execute(sa.select(people.c.key).where(people.c.key == key)).first()
         if existing:
             return False
+        return self._create_person(conn, key, now)
+
+    def _create_person(self, conn: Connection, key: str, now: datetime) -> bool:
+        """Insert the person row; False when another process created it first."""
         try:
             with conn.begin_nested():
                 conn.execute(people.insert().values(key=key, first_seen=now, last_seen=now))
@@ -77,11 +119,13 @@ class SqlJournalStore:
 
     # ---- visits and streaks -------------------------------------------------------------------
     def visit(self, user_id: str, now: datetime) -> Visit:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> Visit:
             before = conn.execute(sa.select(people.c.last_seen).where(people.c.key == key)).scalar()
-            created = self._ensure_person(conn, key, now)
+            # last_seen is never NULL: no row means no person yet (saves _ensure_person's own look-up)
+            created = self._create_person(conn, key, now) if before is None else False
             conn.execute(people.update().where(people.c.key == key).values(last_seen=now))
             enabled = self._preference(conn, key, "streak", "on") != "off"
             return Visit(
@@ -91,18 +135,21 @@ class SqlJournalStore:
                 streak_enabled=enabled,
             )
 
-        return self._run(work)
+        return self._run(work, write=True)
 
     def _activity_days(self, conn: Connection, key: str, since: datetime) -> set[date]:
-        days: set[date] = set()
-        for table, column in (
-            (practices, practices.c.started_at),
-            (gratitude, gratitude.c.created_at),
-            (checkins, checkins.c.created_at),
-        ):
-            rows = conn.execute(sa.select(column).where(table.c.person == key, column >= since))
-            days.update(_aware(r[0]).date() for r in rows)  # type: ignore[union-attr]
-        return days
+        # one round trip for the three tables, one row per UTC day (UNION removes repeats)
+        query = sa.union(
+            *(
+                sa.select(_utc_day(conn, column).label("day")).where(table.c.person == key, column >= since)
+                for table, column in (
+                    (practices, practices.c.started_at),
+                    (gratitude, gratitude.c.created_at),
+                    (checkins, checkins.c.created_at),
+                )
+            )
+        )
+        return {date.fromisoformat(r[0]) for r in conn.execute(query)}
 
     def _streak(self, conn: Connection, key: str, today: date) -> int:
         since = datetime.combine(today - timedelta(days=366), datetime.min.time(), UTC)
@@ -120,6 +167,7 @@ class SqlJournalStore:
 
     # ---- gratitude ----------------------------------------------------------------------------
     def add_gratitude(self, user_id: str, text: str, now: datetime) -> GratitudeEntry:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> GratitudeEntry:
@@ -129,9 +177,11 @@ class SqlJournalStore:
             ).scalar_one()
             return GratitudeEntry(id=int(new_id), text=text, created_at=now)
 
-        return self._run(work)
+        return self._run(work, write=True)
 
     def gratitude_between(self, user_id: str, start: datetime, end: datetime) -> list[GratitudeEntry]:
+        start = _utc(start)
+        end = _utc(end)
         key = self.person_key(user_id)
         query = (
             sa.select(gratitude.c.id, gratitude.c.text, gratitude.c.created_at)
@@ -142,6 +192,7 @@ class SqlJournalStore:
         return [GratitudeEntry(id=r.id, text=r.text, created_at=_aware(r.created_at)) for r in rows]  # type: ignore[arg-type]
 
     def random_gratitude(self, user_id: str, before: datetime) -> GratitudeEntry | None:
+        before = _utc(before)
         key = self.person_key(user_id)
         query = sa.select(gratitude.c.id, gratitude.c.text, gratitude.c.created_at).where(
             gratitude.c.person == key, gratitude.c.created_at < before
@@ -156,6 +207,7 @@ class SqlJournalStore:
     def add_checkin(
         self, user_id: str, feeling_id: str | None, feeling_text: str, intensity: int | None, now: datetime
     ) -> CheckIn:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> CheckIn:
@@ -169,9 +221,10 @@ class SqlJournalStore:
             ).scalar_one()
             return CheckIn(int(new_id), feeling_id, feeling_text, intensity, now)
 
-        return self._run(work)
+        return self._run(work, write=True)
 
     def checkins_since(self, user_id: str, since: datetime) -> list[CheckIn]:
+        since = _utc(since)
         key = self.person_key(user_id)
         query = (
             sa.select(checkins)
@@ -186,6 +239,7 @@ class SqlJournalStore:
 
     # ---- practices ----------------------------------------------------------------------------
     def start_practice(self, user_id: str, kind: str, item: str, now: datetime) -> PracticeRecord:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> PracticeRecord:
@@ -197,9 +251,10 @@ class SqlJournalStore:
             ).scalar_one()
             return PracticeRecord(int(new_id), kind, item, now, False)
 
-        return self._run(work)
+        return self._run(work, write=True)
 
     def complete_practice(self, user_id: str, kind: str, item: str, now: datetime) -> None:
+        now = _utc(now)
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> None:
@@ -226,7 +281,7 @@ class SqlJournalStore:
                     practices.update().where(practices.c.id == open_id).values(completed=True, completed_at=now)
                 )
 
-        self._run(work)
+        self._run(work, write=True)
 
     # ---- preferences --------------------------------------------------------------------------
     def _preference(self, conn: Connection, key: str, name: str, default: str | None) -> str | None:
@@ -244,16 +299,13 @@ class SqlJournalStore:
 
         def work(conn: Connection) -> None:
             self._ensure_person(conn, key, datetime.now(UTC))
-            updated = conn.execute(
-                preferences.update().where(preferences.c.person == key, preferences.c.name == name).values(value=value)
-            ).rowcount
-            if not updated:
-                conn.execute(preferences.insert().values(person=key, name=name, value=value))
+            self._upsert(conn, preferences, {"person": key, "name": name, "value": value})
 
-        self._run(work)
+        self._run(work, write=True)
 
     # ---- playback -----------------------------------------------------------------------------
     def save_playback(self, user_id: str, token: str, offset_ms: int, finished: bool, now: datetime) -> None:
+        now = _utc(now)
         key = self.person_key(user_id)
         values: dict[str, Any] = {
             "token": token,
@@ -264,11 +316,9 @@ class SqlJournalStore:
 
         def work(conn: Connection) -> None:
             self._ensure_person(conn, key, now)
-            updated = conn.execute(playback.update().where(playback.c.person == key).values(**values)).rowcount
-            if not updated:
-                conn.execute(playback.insert().values(person=key, **values))
+            self._upsert(conn, playback, {"person": key, **values})
 
-        self._run(work)
+        self._run(work, write=True)
 
     def get_playback(self, user_id: str) -> Playback | None:
         key = self.person_key(user_id)
@@ -302,19 +352,49 @@ class SqlJournalStore:
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> None:
-            for table in (gratitude, checkins, practices, preferences, playback):
+            for table in (gratitude, checkins, practices, preferences, playback, attributes):
                 conn.execute(table.delete().where(table.c.person == key))
             conn.execute(people.delete().where(people.c.key == key))
 
-        self._run(work)
+        self._run(work, write=True)
+
+    # ---- small attributes (ask-sdk persistence adapter) ----------------------------------------
+    def get_attributes(self, user_id: str) -> dict[str, Any]:
+        """The person's saved attributes, or an empty dict."""
+        key = self.person_key(user_id)
+        data = self._run(
+            lambda conn: conn.execute(sa.select(attributes.c.data).where(attributes.c.person == key)).scalar()
+        )
+        if data is None:
+            return {}
+        loaded = json.loads(data)
+        return loaded if isinstance(loaded, dict) else {}
+
+    def save_attributes(self, user_id: str, values: Mapping[str, Any], now: datetime | None = None) -> None:
+        """Replace the person's attributes: a JSON object of at most MAX_ATTRIBUTES_BYTES."""
+        try:
+            data = json.dumps(dict(values), separators=(",", ":"), sort_keys=True)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"attributes must be JSON: {exc}") from exc
+        if len(data.encode()) > MAX_ATTRIBUTES_BYTES:
+            raise ValueError(f"attributes are {len(data.encode())} bytes; at most {MAX_ATTRIBUTES_BYTES} are kept")
+        key = self.person_key(user_id)
+        when = _utc(now) if now else datetime.now(UTC)
+
+        def work(conn: Connection) -> None:
+            self._ensure_person(conn, key, when)
+            self._upsert(conn, attributes, {"person": key, "data": data, "updated_at": when})
+
+        self._run(work, write=True)
+
+    def delete_attributes(self, user_id: str) -> None:
+        key = self.person_key(user_id)
+        self._run(lambda conn: conn.execute(attributes.delete().where(attributes.c.person == key)), write=True)
 
     def healthy(self) -> bool:
+        """True when the database answers a query on the journal's tables."""
         try:
-            self._run(lambda conn: conn.execute(sa.text("SELECT 1")).scalar())
+            self._run(lambda conn: conn.execute(sa.select(people.c.key).limit(1)).all())
         except StoreUnavailable:
             return False
         return True
-
-    def create_all(self) -> None:
-        """Create the tables if missing (the migration runner replaces this once versions exist)."""
-        self._run(lambda conn: metadata.create_all(conn))

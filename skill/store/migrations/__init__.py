@@ -1,0 +1,1 @@
+"""Alembic migrations for the journal (run by :func:`skill.store.migrate.upgrade`)."""

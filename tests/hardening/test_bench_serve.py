@@ -1,0 +1,47 @@
+"""The endpoint benchmark works end to end at a tiny size: three servers, signed requests, a table.
+
+Figures are not asserted (performance is measured by the benchmark, not by tests); what is asserted is
+that every turn of the mix is answered by its own conversation, that the signed requests pass
+verification, and that nothing but 200s came back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skill.bench.loadgen import percentile
+from skill.bench.serve import BEGIN_MARK, END_MARK, measure, write_doc
+
+
+@pytest.mark.slow
+def test_a_short_benchmark_run_measures_all_three_servers_on_real_turns(tmp_path: Path) -> None:
+    measured = measure([2], duration_s=0.5, warmup_s=0.2, rounds=1, workers=1)
+    assert measured.notes == [], measured.notes
+    assert measured.labels == ["baseline", "skill", "skill+verify"]
+    for label in measured.labels:
+        result = measured.results[(label, 2)]
+        assert result["ok"] > 0, (label, result)
+        assert result["completed"] == result["ok"], (label, result["statuses"])
+        assert result["errors"] == {}, (label, result["errors"])
+        assert 0 < result["p50_ms"] <= result["p99_ms"]
+        assert result["cpu_ms_per_request"] > 0
+    report = measured.report()
+    assert "| 2 | skill+verify |" in report and "(target <= 1.25)" in report
+
+    doc = tmp_path / "bench.md"
+    doc.write_text(f"# kept\n\n{BEGIN_MARK}\nold figures\n{END_MARK}\n\nkept too\n")
+    write_doc(doc, "kindness bench serve --concurrency 2", report, [], 1)
+    text = doc.read_text()
+    assert text.startswith("# kept") and text.endswith("kept too\n")
+    assert "old figures" not in text and "kindness bench serve --concurrency 2" in text and report in text
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.50) == 50.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile(values, 1.0) == 100.0
+    assert percentile([7.0], 0.99) == 7.0
+    assert percentile([], 0.5) == 0.0
