@@ -132,7 +132,7 @@ def render_job(job: Job, options: RenderOptions, key: str) -> tuple[dict[str, An
         log.debug("%s: %.2f LUFS, %.2f dBTP after encoding", job.file, measured["lufs"], measured["tp"])
         return abs(measured["lufs"] - loudness.TARGET_LUFS) <= LUFS_TOLERANCE and measured["tp"] <= PEAK_LIMIT_DB
 
-    attempts = 3
+    attempts = 5
     samples = None
     for attempt in range(attempts):
         t1 = time.perf_counter()
@@ -175,7 +175,7 @@ def render_job(job: Job, options: RenderOptions, key: str) -> tuple[dict[str, An
             break
         offset_db += loudness.TARGET_LUFS - measured["lufs"]
         if measured["tp"] > PEAK_LIMIT_DB:
-            ceiling_db -= measured["tp"] - PEAK_LIMIT_DB + 0.2
+            ceiling_db -= measured["tp"] - PEAK_LIMIT_DB + 0.5
     assert samples is not None
     t5 = time.perf_counter()
     wav_rel = ""
