@@ -76,11 +76,19 @@ class SegmentCache:
 
     def prepared(self, key: str, rate: int, prepare: Callable[[np.ndarray, int, int], np.ndarray]) -> np.ndarray:
         """The sentence as ``prepare(samples, engine_rate, rate)`` made it, cached next to the raw one."""
-        path = self.root / "prepared" / PREPARE_VERSION / key[:2] / f"{key}-{rate}.npy"
+
+        def make() -> np.ndarray:
+            samples, engine_rate = self.get(key)
+            return prepare(samples, engine_rate, rate)
+
+        return self.array(f"prepared/{PREPARE_VERSION}", f"{key}-{rate}", make)
+
+    def array(self, kind: str, key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """A float32 array computed once per ``kind`` and ``key`` (e.g. a levelled sentence)."""
+        path = self.root / kind / key[:2] / f"{key}.npy"
         if path.is_file():
             return np.load(path)
-        samples, engine_rate = self.get(key)
-        out = np.ascontiguousarray(prepare(samples, engine_rate, rate), dtype=np.float32)
+        out = np.ascontiguousarray(compute(), dtype=np.float32)
         buffer = io.BytesIO()
         np.save(buffer, out)
         atomic_write_bytes(path, buffer.getvalue())

@@ -1,26 +1,30 @@
 """Stage 4: BS.1770 loudness to -14 LUFS integrated, with the true peak at or below the ceiling.
 
-Loudness uses pyloudnorm's BS.1770 K-weighting filters with the standard gating (400 ms blocks, 75 %
-overlap, -70 LUFS absolute and -10 LU relative gates) computed on whole arrays: the same number as
-``pyloudnorm.Meter.integrated_loudness`` (a test holds them together) without its per-block Python loop,
-which matters for twenty-minute files. True peak is measured on the signal oversampled four times.
-Speech is peak-controlled sentence by sentence before the mix (:func:`control_peaks`), so the final
-gain rarely needs the limiter; when it does, a look-ahead limiter lowers only the moments over the
-ceiling and loudness is measured again.
+The measuring tools: pyloudnorm's BS.1770 K-weighting filters with the standard gating (400 ms blocks,
+75 % overlap, -70 LUFS absolute and -10 LU relative gates) computed on whole arrays: the same number as
+``pyloudnorm.Meter.integrated_loudness`` (a test holds them together) without its per-block Python loop.
+Block powers and gating are separate steps, so a programme can be measured from the blocks of its busy
+stretches plus a model of its quiet ones (see ``level.py``). True peak is measured on the signal
+oversampled four times, and the peak tools (an oversampled soft clipper and a look-ahead limiter) work
+on single sentences.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly
+from scipy.signal import firwin
 
 TARGET_LUFS = -14.0
 TRUE_PEAK_CEILING_DB = -3.0  # 1 dB below Amazon's -2 dBTP: MP3 encoding adds a little overshoot
 OVERSAMPLE = 4
+SOFT_KNEE_DB = 6.0  # the soft clipper starts rounding this far under its ceiling
+HALF_TAPS = 10  # resample_poly's filter reaches ten input samples either side
 BLOCK_S, OVERLAP = 0.4, 0.75
 ABSOLUTE_GATE, RELATIVE_GATE = -70.0, -10.0
 
@@ -33,25 +37,51 @@ class Loudness:
     limited_ms: int
 
 
+@functools.lru_cache(maxsize=4)
+def _k_filters(rate: int) -> tuple[Any, ...]:
+    return tuple(pyloudnorm.Meter(rate)._filters.values())
+
+
 def k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
     """``x`` through pyloudnorm's BS.1770 K-weighting filter stages."""
     y = np.asarray(x, dtype=np.float64)
-    for stage in pyloudnorm.Meter(rate)._filters.values():
+    for stage in _k_filters(rate):
         y = stage.apply_filter(y)
     return y
 
 
-def gated_loudness(weighted: np.ndarray, rate: int, gain: float = 1.0) -> float:
-    """Integrated loudness (LUFS) of a K-weighted mono signal scaled by ``gain``; -inf when silent."""
+def block_count(samples: int, rate: int) -> int:
+    """How many 400 ms gating blocks (75 % overlap) a signal of ``samples`` holds."""
+    return int(np.round((samples / rate - BLOCK_S) / (BLOCK_S * (1 - OVERLAP)))) + 1
+
+
+def block_hop(rate: int) -> float:
+    return BLOCK_S * (1 - OVERLAP) * rate
+
+
+def block_powers(weighted: np.ndarray, rate: int, first: int = 0, count: int | None = None, at: int = 0) -> np.ndarray:
+    """Mean square of the K-weighted signal in gating blocks ``first .. first+count``.
+
+    ``weighted`` holds the programme's samples from sample ``at`` on; every block asked for must lie
+    inside it.
+    """
     block = BLOCK_S * rate
-    count = int(np.round((weighted.size / rate - BLOCK_S) / (BLOCK_S * (1 - OVERLAP)))) + 1
-    if count < 1:
+    if count is None:
+        count = block_count(weighted.size, rate)
+    j = np.arange(first, first + count)
+    lower = (BLOCK_S * (j * (1 - OVERLAP)) * rate).astype(np.int64) - at
+    upper = (BLOCK_S * (j * (1 - OVERLAP) + 1) * rate).astype(np.int64) - at
+    if count and lower[0] < 0:
+        raise ValueError("blocks before the measured stretch")
+    power = np.concatenate(([0.0], np.cumsum(np.asarray(weighted, dtype=np.float64) ** 2)))
+    return np.asarray((power[np.minimum(upper, weighted.size)] - power[lower]) / block)
+
+
+def gate(z: np.ndarray, gain: float = 1.0) -> float:
+    """Integrated loudness (LUFS) from block powers, with BS.1770's absolute and relative gates."""
+    z = np.asarray(z, dtype=np.float64) * gain * gain
+    if z.size == 0:
         raise ValueError("too short to measure loudness (under 400 ms)")
-    j = np.arange(count)
-    lower = (BLOCK_S * (j * (1 - OVERLAP)) * rate).astype(np.int64)
-    upper = (BLOCK_S * (j * (1 - OVERLAP) + 1) * rate).astype(np.int64)
-    power = np.concatenate(([0.0], np.cumsum(weighted * weighted)))
-    z = (power[np.minimum(upper, weighted.size)] - power[lower]) / block * gain * gain
     with np.errstate(divide="ignore"):
         level = -0.691 + 10 * np.log10(z)
     above = z[level >= ABSOLUTE_GATE]
@@ -60,6 +90,13 @@ def gated_loudness(weighted: np.ndarray, rate: int, gain: float = 1.0) -> float:
     relative = -0.691 + 10 * np.log10(np.mean(above)) + RELATIVE_GATE
     gated = z[(level > relative) & (level > ABSOLUTE_GATE)]
     return float(-0.691 + 10 * np.log10(np.mean(gated))) if gated.size else float("-inf")
+
+
+def gated_loudness(weighted: np.ndarray, rate: int, gain: float = 1.0) -> float:
+    """Integrated loudness (LUFS) of a K-weighted mono signal scaled by ``gain``; -inf when silent."""
+    if block_count(weighted.size, rate) < 1:
+        raise ValueError("too short to measure loudness (under 400 ms)")
+    return gate(block_powers(weighted, rate), gain)
 
 
 def integrated(x: np.ndarray, rate: int) -> float:
@@ -76,20 +113,38 @@ def _runs(mask_index: np.ndarray, size: int, pad: int) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
-def true_peak_per_sample(x: np.ndarray, floor_db: float) -> np.ndarray:
-    """Each sample's 4x-oversampled peak magnitude; exact wherever it could reach ``floor_db``.
+@functools.lru_cache(maxsize=1)
+def _phases() -> np.ndarray:
+    """The 4x interpolation filter of ``scipy.signal.resample_poly`` as one column per output phase.
 
-    Only the loud stretches (with a margin wider than the interpolation filter) are oversampled, in one
-    pass over their concatenation.
+    Output sample ``4n + k`` is ``x[n-10 : n+11] @ phases[:, k]``: the same numbers resample_poly gives,
+    computed only where they are needed.
     """
+    taps = firwin(2 * HALF_TAPS * OVERSAMPLE + 1, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)) * OVERSAMPLE
+    width = 2 * HALF_TAPS + 1
+    phases = np.zeros((width, OVERSAMPLE))
+    for k in range(OVERSAMPLE):
+        for j in range(width):
+            i = k + OVERSAMPLE * (width - 1 - j)
+            if i < taps.size:
+                phases[j, k] = taps[i]
+    return phases
+
+
+def true_peak_per_sample(x: np.ndarray, floor_db: float) -> np.ndarray:
+    """Each sample's 4x-oversampled peak magnitude (the sample and the three points after it); exact
+    wherever it could reach ``floor_db``, the plain sample magnitude elsewhere."""
     peaks = np.abs(x).astype(np.float32)
     threshold = 10 ** ((floor_db - 4.0) / 20)  # inter-sample peaks rise at most ~3 dB above the samples
-    runs = _runs(np.flatnonzero(peaks >= threshold), x.size, pad=64)
-    if runs:
-        index = np.concatenate([np.arange(s, e) for s, e in runs])
-        up = resample_poly(x[index].astype(np.float64), OVERSAMPLE, 1)
-        block = np.abs(up[: index.size * OVERSAMPLE]).reshape(-1, OVERSAMPLE).max(axis=1)
-        peaks[index] = np.maximum(peaks[index], block)
+    loud = peaks >= threshold
+    loud[:-1] |= loud[1:]  # a peak just before a loud sample lies between the two
+    near = np.flatnonzero(loud)
+    if near.size == 0:
+        return peaks
+    index = near[:, None] + np.arange(-HALF_TAPS, HALF_TAPS + 1)
+    inside = (index >= 0) & (index < x.size)
+    windows = np.where(inside, x[np.clip(index, 0, x.size - 1)], 0.0).astype(np.float64)
+    peaks[near] = np.maximum(peaks[near], np.abs(windows @ _phases()).max(axis=1))
     return peaks
 
 
@@ -124,98 +179,18 @@ def limit(x: np.ndarray, rate: int, ceiling_db: float, lookahead_ms: float = 4.0
     return y, touched * 1000 // rate
 
 
-def compact_voice(sentences: list[np.ndarray], gaps_ms: list[int], rate: int) -> np.ndarray:
-    """The spoken sentences with the silences between them capped at one second.
-
-    Blocks of pure silence fall below the -70 LUFS absolute gate, so a meditation's voice has the same
-    integrated loudness with its long rests shortened; measuring this is far cheaper than the whole file.
-    """
-    parts: list[np.ndarray] = []
-    for samples, gap in zip(sentences, gaps_ms, strict=True):
-        parts.append(np.zeros(int(min(gap, 1000) * rate // 1000), dtype=np.float32))
-        parts.append(samples)
-    parts.append(np.zeros(int(0.5 * rate), dtype=np.float32))
-    return np.concatenate(parts) if parts else np.zeros(rate, dtype=np.float32)
-
-
-def soft_clip(x: np.ndarray, ceiling_db: float, knee_db: float = 6.0) -> np.ndarray:
-    """Round off peaks above ``knee_db`` under the ceiling, on the 4x-oversampled signal.
+def soft_clip(up: np.ndarray, ceiling_db: float, knee_db: float = SOFT_KNEE_DB) -> np.ndarray:
+    """Round off the peaks of an oversampled signal above ``knee_db`` under the ceiling (a new array).
 
     Synthetic voices have sharp glottal pulses: twelve or more dB from peak to loudness. A limiter has
-    to pull the gain down on every pulse (and loses most of the loudness it was meant to allow); a soft,
-    oversampled clipper only shaves the tips of the pulses, the way broadcast voice processing does.
+    to pull the gain down on every pulse (and loses most of the loudness it was meant to allow); a soft
+    clipper on the oversampled signal only shaves the tips of the pulses, the way broadcast voice
+    processing does, without folding the new harmonics back into the band.
     """
     ceiling = 10 ** (ceiling_db / 20)
     knee = ceiling * 10 ** (-knee_db / 20)
-    if x.size == 0 or float(np.max(np.abs(x))) < knee * 0.7:
-        return x
-    up = resample_poly(x.astype(np.float64), OVERSAMPLE, 1)
-    magnitude = np.abs(up)
+    out = np.array(up, dtype=np.float64)
+    magnitude = np.abs(out)
     over = magnitude > knee
-    up[over] = np.sign(up[over]) * (knee + (ceiling - knee) * np.tanh((magnitude[over] - knee) / (ceiling - knee)))
-    return resample_poly(up, 1, OVERSAMPLE)[: x.size].astype(np.float32)
-
-
-def limited_voice(sentences: list[np.ndarray], rate: int, gain_db: float, ceiling_db: float) -> list[np.ndarray]:
-    """Each sentence with ``gain_db`` applied, its pulses soft-clipped and its true peaks limited."""
-    gain = 10 ** (gain_db / 20)
-    return [
-        limit(soft_clip((s * gain).astype(np.float32), ceiling_db - 0.4), rate, ceiling_db - 0.05, 5.0)[0]
-        for s in sentences
-    ]
-
-
-def voice_gain(
-    sentences: list[np.ndarray], gaps_ms: list[int], rate: int, target_lufs: float, ceiling_db: float
-) -> float:
-    """The gain (dB) that puts the voice at ``target_lufs`` once its peaks are limited to ``ceiling_db``.
-
-    Loudness after limiting rises steadily with the gain, so a secant search finds it in a few steps.
-    """
-
-    def loudness_at(gain_db: float) -> float:
-        voice = compact_voice(limited_voice(sentences, rate, gain_db, ceiling_db), gaps_ms, rate)
-        return integrated(voice, rate)
-
-    level = integrated(compact_voice(sentences, gaps_ms, rate), rate)
-    if not np.isfinite(level):
-        raise ValueError("the voice is silent: nothing to normalise")
-    g0 = target_lufs - level
-    l0 = loudness_at(g0)
-    if abs(l0 - target_lufs) < 0.1:
-        return g0
-    g1 = g0 + float(np.clip((target_lufs - l0) * 1.5, -6.0, 6.0))
-    for _ in range(8):
-        l1 = loudness_at(g1)
-        if abs(l1 - target_lufs) < 0.1:
-            break
-        slope = (l1 - l0) / (g1 - g0) if g1 != g0 else 0.5
-        g0, l0 = g1, l1
-        g1 = g1 + float(np.clip((target_lufs - l1) / max(slope, 0.2), -6.0, 6.0))
-    return g1
-
-
-def normalise(
-    x: np.ndarray, rate: int, target_lufs: float = TARGET_LUFS, ceiling_db: float = TRUE_PEAK_CEILING_DB
-) -> tuple[np.ndarray, Loudness]:
-    """``x`` at ``target_lufs`` integrated with its true peak at or below ``ceiling_db``.
-
-    Meant for a programme already close to the target (its voice levelled by :func:`voice_gain`): one
-    gain, a limiter pass for whatever the gain pushed over the ceiling, and one correction.
-    """
-    level = gated_loudness(k_weighted(x, rate), rate)
-    if not np.isfinite(level):
-        raise ValueError("the programme is silent: nothing to normalise")
-    gain_db = target_lufs - level
-    y = (x * 10 ** (gain_db / 20)).astype(np.float32)
-    final = target_lufs  # loudness scales exactly with gain
-    y, limited = limit(y, rate, ceiling_db - 0.05)
-    if limited:
-        final = integrated(y, rate)
-        step = target_lufs - final
-        if abs(step) >= 0.05:
-            y, again = limit((y * 10 ** (step / 20)).astype(np.float32), rate, ceiling_db - 0.05)
-            gain_db += step
-            final = integrated(y, rate) if again else target_lufs
-            limited += again
-    return y, Loudness(final, true_peak_db(y), gain_db, limited)
+    out[over] = np.sign(out[over]) * (knee + (ceiling - knee) * np.tanh((magnitude[over] - knee) / (ceiling - knee)))
+    return out

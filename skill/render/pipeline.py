@@ -14,21 +14,29 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from skill.library import LibraryEntry
 from skill.render import manifest
 from skill.render.cache import SegmentCache, atomic_write_bytes, digest, tts_key
 from skill.render.plan import Job, plan, select
-from skill.render.timeline import Speech
+from skill.render.timeline import Layout, Speech
 from skill.render.tts import EnginePool, EngineSpec
+
+if TYPE_CHECKING:
+    from skill.render import level
+    from skill.render.mix import Programme
 
 log = logging.getLogger(__name__)
 
-RENDER_VERSION = "1"  # bump when a change to the studio should re-render every file
+RENDER_VERSION = "2"  # bump when a change to the studio should re-render every file
+LEVEL_VERSION = "l2"  # bump when levelling a sentence changes
 MIX_RATE = 24000
 LUFS_TOLERANCE = 0.3  # of the encoded file, measured after decoding
 PEAK_LIMIT_DB = -2.2  # true peak of the encoded file (Amazon asks for -2 dBTP or lower)
+PEAK_MARGIN_DB = 0.1  # limiting the voice lowers the programme's loudness a little: leave room for it
 
 
 @dataclass(frozen=True)
@@ -94,14 +102,78 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def levelled_voice(
+    cache: SegmentCache, engine: EngineSpec, prepared: dict[Speech, np.ndarray], peak_db: float
+) -> dict[Speech, np.ndarray]:
+    """Every sentence at the reference loudness with its true peak at ``peak_db`` (cached)."""
+    from skill.render import level
+
+    voice: dict[Speech, np.ndarray] = {}
+    for speech, samples in prepared.items():
+        key = digest("level", LEVEL_VERSION, speech_key(engine, speech), MIX_RATE, peak_db)
+        make = functools.partial(level.level_sentence, samples, MIX_RATE, peak_db)
+        voice[speech] = cache.array("levelled", key, make)
+    return voice
+
+
+def plan_levels(
+    job: Job,
+    options: RenderOptions,
+    prepared: dict[Speech, np.ndarray],
+    layout: Layout,
+    offset_db: float,
+    ceiling_db: float,
+) -> tuple[Programme, float, level.Measure]:
+    """The programme, the final gain (dB) that puts it at the target with its peaks under the ceiling,
+    and its measure at unit gain.
+
+    Every sentence is levelled with the same peak control (:data:`level.VOICE_PEAK_DB`), so most
+    programmes need nothing more than their gain and share their levelled sentences. A very sparse
+    programme (a few sentences between long bells and rests) gates far under its sentences and needs
+    more gain than that leaves room for: its sentences are levelled again with lower peaks until the
+    gain fits under the ceiling, down to :data:`level.LOWEST_PEAK_DB`; past that the file is played
+    softer than the target rather than crush the voice (and a warning says so).
+    """
+    from skill.render import level, mix
+
+    cache = SegmentCache(options.cache_root)
+    target = level.loudness.TARGET_LUFS + offset_db
+    peak_db = level.VOICE_PEAK_DB
+    previous: tuple[float, float] | None = None  # (peak level, excess) of the last try
+    while True:
+        programme = mix.build(layout, levelled_voice(cache, options.engine, prepared, peak_db), MIX_RATE, options.bed)
+        measured = level.measure(programme)
+        gain_db = target - measured.lufs
+        excess = measured.true_peak_db + gain_db - ceiling_db
+        log.debug("%s: voice peaks at %.2f, gain %.2f dB, %.2f dB over the ceiling", job.file, peak_db, gain_db, excess)
+        if excess <= 0:
+            break
+        if peak_db <= level.LOWEST_PEAK_DB:
+            # so little speech that -14 LUFS would crush the voice: keep the voice, play it softer
+            gain_db -= excess
+            log.warning(
+                "%s: too sparse to reach %.0f LUFS under the peak ceiling; rendered %.1f dB softer",
+                job.file,
+                level.loudness.TARGET_LUFS,
+                excess,
+            )
+            break
+        # lower peaks cost a little loudness, so the gain rises: a step down takes back only part of itself
+        slope = 1.0 if previous is None else (previous[1] - excess) / (previous[0] - peak_db)
+        previous = (peak_db, excess)
+        peak_db = level.peak_step(peak_db - excess / float(np.clip(slope, 0.3, 1.0)) - PEAK_MARGIN_DB)
+        peak_db = max(peak_db, level.LOWEST_PEAK_DB)
+    return programme, gain_db, measured
+
+
 def render_job(job: Job, options: RenderOptions, key: str) -> tuple[dict[str, Any], dict[str, float]]:
-    """Mix, normalise, encode and caption one file from cached sentences; returns its manifest entry."""
-    from skill.render import captions, encode, loudness, mix
+    """Level, mix, encode and caption one file from cached sentences; returns its manifest entry."""
+    from skill.render import captions, encode, level, mix
 
     stages: dict[str, float] = {}
     t0 = time.perf_counter()
     cache = SegmentCache(options.cache_root)
-    prepared: dict[Speech, Any] = {}
+    prepared: dict[Speech, np.ndarray] = {}
     durations: dict[Speech, int] = {}
     for speech in job.speech():
         prepared[speech] = cache.prepared(speech_key(options.engine, speech), MIX_RATE, mix.prepare_speech)
@@ -109,80 +181,61 @@ def render_job(job: Job, options: RenderOptions, key: str) -> tuple[dict[str, An
     layout = job.layout(durations)
     profile = encode.PROFILES[job.profile]
     target = options.out_dir / job.file
-    # MP3 encoding lowers loudness a little and adds overshoot to peaks: the voice is levelled for the
-    # profile, the encoded file is decoded and measured, and when it is out of bounds (rare) it is made
-    # again with corrected settings.
-    offset_db, ceiling_db = profile.level_offset_db, profile.peak_ceiling_db
-    measured: dict[str, float] = {}
-    spoken = [e for e in layout.events if isinstance(e.item, Speech)]
-    keys = [speech_key(options.engine, e.item) for e in spoken]  # type: ignore[arg-type]
-    gaps: list[int] = []
-    previous_end = 0
-    for event in spoken:
-        gaps.append(event.start_ms - previous_end)
-        previous_end = event.start_ms + event.duration_ms
     stages["mix"] = time.perf_counter() - t0
-
-    def acceptable(tmp: Path) -> bool:
-        started = time.perf_counter()
-        decoded = encode.decode(tmp, MIX_RATE)
-        measured["lufs"] = loudness.integrated(decoded, MIX_RATE)
-        measured["tp"] = loudness.true_peak_db(decoded)
-        stages["verify"] = stages.get("verify", 0.0) + time.perf_counter() - started
-        log.debug("%s: %.2f LUFS, %.2f dBTP after encoding", job.file, measured["lufs"], measured["tp"])
-        return abs(measured["lufs"] - loudness.TARGET_LUFS) <= LUFS_TOLERANCE and measured["tp"] <= PEAK_LIMIT_DB
-
+    # MP3 encoding lowers loudness a little and adds overshoot to peaks: the programme is levelled for
+    # the profile, the encoded file (the clip whole, a long file's opening) is decoded and measured, and
+    # when it is out of bounds (rare) it is made again with corrected settings.
+    offset_db, ceiling_db = profile.level_offset_db, profile.peak_ceiling_db
+    measured: dict[str, level.Measure] = {}
     attempts = 5
-    samples = None
     for attempt in range(attempts):
         t1 = time.perf_counter()
-        programme_target = loudness.TARGET_LUFS + offset_db
-        voice_target = programme_target
-        sentences = [prepared[e.item] for e in spoken]  # type: ignore[index]
-        for _ in range(5):
-            # the whole programme (quiet rests, bells, bed) gates differently from the voice alone:
-            # set the voice, measure the programme, and move the voice by the difference
-            gain_key = digest("voice-gain", keys, [min(g, 1000) for g in gaps], round(voice_target, 2), ceiling_db)
-            gain_db = cache.value(
-                gain_key,
-                functools.partial(loudness.voice_gain, sentences, gaps, MIX_RATE, round(voice_target, 2), ceiling_db),
-            )
-            levelled = loudness.limited_voice(sentences, MIX_RATE, gain_db, ceiling_db)
-            voice = {e.item: s for e, s in zip(spoken, levelled, strict=True)}
-            mixed = mix.mix(layout, voice, MIX_RATE, bed=options.bed)  # type: ignore[arg-type]
-            programme = loudness.integrated(mixed.samples, MIX_RATE)
-            if abs(programme - programme_target) < 0.1:
-                break
-            voice_target += programme_target - programme
-        t2 = t3 = time.perf_counter()
-        samples, info = loudness.normalise(mixed.samples, MIX_RATE, programme_target, ceiling_db)
-        t4 = time.perf_counter()
-        stages["mix"] += t3 - t2
-        stages["loudness"] = stages.get("loudness", 0.0) + (t2 - t1) + (t4 - t3)
-        log.debug("%s attempt %d: voice gain %.1f dB; %s", job.file, attempt, gain_db, info)
+        programme, gain_db, whole = plan_levels(job, options, prepared, layout, offset_db, ceiling_db)
+        gain = 10 ** (gain_db / 20)
+        t2 = time.perf_counter()
+        stages["loudness"] = stages.get("loudness", 0.0) + t2 - t1
+
+        intended_lufs = whole.lufs + gain_db - offset_db  # the target, unless the file is too sparse for it
+
+        def acceptable(
+            tmp: Path,
+            programme: Programme = programme,
+            gain: float = gain,
+            whole: level.Measure = whole,
+            intended: float = intended_lufs,
+        ) -> bool:
+            started = time.perf_counter()
+            decoded = encode.decode(tmp, MIX_RATE, profile.verify_seconds)
+            found = measured["encoded"] = level.encoded(programme, gain, decoded, whole)
+            stages["verify"] = stages.get("verify", 0.0) + time.perf_counter() - started
+            log.debug("%s: %.2f LUFS, %.2f dBTP after encoding", job.file, found.lufs, found.true_peak_db)
+            in_bounds = abs(found.lufs - intended) <= LUFS_TOLERANCE
+            return in_bounds and found.true_peak_db <= PEAK_LIMIT_DB
+
         verify_before = stages.get("verify", 0.0)
         ok = encode.encode(
-            encode.pcm_chunks(samples),
+            encode.pcm_blocks(programme.chunks(gain)),
             MIX_RATE,
             profile,
             target,
             title=job.title,
-            seconds=samples.size / MIX_RATE,
+            seconds=programme.total / MIX_RATE,
             accept=None if attempt == attempts - 1 else acceptable,
         )
-        stages["encode"] = stages.get("encode", 0.0) + time.perf_counter() - t4 - (stages["verify"] - verify_before)
+        stages["encode"] = stages.get("encode", 0.0) + time.perf_counter() - t2 - (stages["verify"] - verify_before)
         if ok:
             break
-        offset_db += loudness.TARGET_LUFS - measured["lufs"]
-        if measured["tp"] > PEAK_LIMIT_DB:
-            ceiling_db -= measured["tp"] - PEAK_LIMIT_DB + 0.5
-    assert samples is not None
+        found = measured["encoded"]
+        offset_db += intended_lufs - found.lufs
+        if found.true_peak_db > PEAK_LIMIT_DB:
+            ceiling_db -= found.true_peak_db - PEAK_LIMIT_DB + 0.3
     t5 = time.perf_counter()
     wav_rel = ""
     if options.wav:
         # the WAV is the finished programme as it went to the MP3 encoder
         wav_rel = str(Path(job.file).with_suffix(".wav"))
-        encode.encode(encode.pcm_chunks(samples), MIX_RATE, encode.PROFILES["wav"], options.out_dir / wav_rel)
+        wav = encode.PROFILES["wav"]
+        encode.encode(encode.pcm_blocks(programme.chunks(gain)), MIX_RATE, wav, options.out_dir / wav_rel)
     t6 = time.perf_counter()
     stages["wav"] = t6 - t5
     atomic_write_bytes(options.out_dir / job.captions, captions.webvtt(layout, job.title).encode())

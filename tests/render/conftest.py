@@ -25,11 +25,11 @@ theme: kindness
 lengths: [1]
 ---#}
 <prosody rate="90%">
-Hello, and welcome.
+Hello, and welcome. Let yourself settle for a moment, just as you are.
 <break time="4s"/>
-Breathe in slowly, and out again.
+Breathe in slowly, and out again. Notice the air moving in, and the air moving out.
 <break time="6s"/>
-May you be well today.
+May you be well today. May you be kind to yourself, whatever the day brings.
 </prosody>
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -33,7 +34,7 @@ def tiny_options(templates: Path, out: Path, **over: object) -> RenderOptions:
 def test_cache_reuses_sentences_and_a_changed_sentence_is_spoken_alone(tiny_templates: Path, tmp_path: Path) -> None:
     out = tmp_path / "audio"
     first = render(tiny_options(tiny_templates, out))
-    assert (first.synthesised, first.reused, first.rendered) == (3, 0, ["meditations/tiny-1min.mp3"])
+    assert (first.synthesised, first.reused, first.rendered) == (6, 0, ["meditations/tiny-1min.mp3"])
     before = json.loads((out / "manifest.json").read_text())[0]
 
     again = render(tiny_options(tiny_templates, out))
@@ -43,7 +44,7 @@ def test_cache_reuses_sentences_and_a_changed_sentence_is_spoken_alone(tiny_temp
     script = tiny_templates / "meditations" / "tiny.ssml.j2"
     script.write_text(script.read_text().replace("May you be well today.", "May you be at ease today."))
     changed = render(tiny_options(tiny_templates, out))
-    assert (changed.synthesised, changed.reused, changed.rendered) == (1, 2, ["meditations/tiny-1min.mp3"])
+    assert (changed.synthesised, changed.reused, changed.rendered) == (1, 5, ["meditations/tiny-1min.mp3"])
     after = json.loads((out / "manifest.json").read_text())[0]
     assert after["sha256"] != before["sha256"]
     assert "May you be at ease today." in (out / after["captions"]).read_text()
@@ -146,7 +147,7 @@ def test_a_missing_voice_is_a_clear_error(tmp_path: Path) -> None:
 def test_piper_renders_a_meditation(tiny_templates: Path, tmp_path: Path) -> None:
     out = tmp_path / "audio"
     report = render(tiny_options(tiny_templates, out, engine=EngineSpec("piper")))
-    assert report.synthesised == 3
+    assert report.synthesised == 6
     entry = Library(out).find("meditation", "tiny", 1)
     assert entry is not None
     stream = ffprobe(out / entry.file)["streams"][0]
@@ -154,3 +155,27 @@ def test_piper_renders_a_meditation(tiny_templates: Path, tmp_path: Path) -> Non
     integrated, peak = ebur128(out / entry.file)
     assert -14.5 <= integrated <= -13.5 and peak <= -2.0
     assert abs(entry.duration_ms - 60_000) <= 60_000 * 0.03
+
+
+SPARSE = """{#---
+title: Sparse
+description: One word in a minute of bells and quiet.
+theme: kindness
+lengths: [1]
+---#}
+Rest.
+"""
+
+
+def test_a_file_too_sparse_for_the_target_is_played_softer_never_over_the_peak(
+    tiny_templates: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tiny_templates / "meditations" / "sparse.ssml.j2").write_text(SPARSE)
+    out = tmp_path / "audio"
+    with caplog.at_level(logging.WARNING, logger="skill.render.pipeline"):
+        render(tiny_options(tiny_templates, out, only="sparse"))
+    assert any("too sparse to reach -14 LUFS" in r.getMessage() for r in caplog.records)
+    entry = Library(out).find("meditation", "sparse", 1)
+    assert entry is not None
+    integrated, peak = ebur128(out / entry.file)
+    assert integrated < -14.5 and peak <= -2.0

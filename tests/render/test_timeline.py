@@ -149,12 +149,10 @@ def test_loudness_matches_pyloudnorm_and_true_peak_is_oversampled() -> None:
     assert loudness.true_peak_db(sine) == pytest.approx(-6.02, abs=0.2)
 
 
-def test_limiter_holds_the_ceiling_and_normalise_hits_the_target() -> None:
+def test_limiter_holds_the_ceiling() -> None:
     rng = np.random.default_rng(4)
     x = (rng.standard_normal(RATE * 10) * 0.1).astype(np.float32)
     x[RATE : RATE + 50] = 0.99
     y, touched = loudness.limit(x, RATE, -6.0)
     assert touched > 0 and loudness.true_peak_db(y) <= -5.99
-    z, info = loudness.normalise(x, RATE, -20.0, -3.0)
-    assert loudness.integrated(z, RATE) == pytest.approx(-20.0, abs=0.1)
-    assert loudness.true_peak_db(z) <= -3.0 and info.true_peak_db <= -3.0
+    assert np.array_equal(y[RATE * 5 :], x[RATE * 5 :])  # only the moments over the ceiling change
