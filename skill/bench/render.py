@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from skill.config import Settings
 
@@ -29,6 +30,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("pyttsx3", "piper"), default="pyttsx3")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     p.add_argument("--keep", type=Path, help="keep the rendered folders here")
+    p.add_argument(
+        "--check", action="store_true", help="also measure every rendered file with ffmpeg's ebur128 (not timed)"
+    )
     return p
 
 
@@ -59,6 +63,30 @@ def encode_seconds(out: Path) -> float:
             subprocess.run(command, check=True)
             total += time.perf_counter() - started
     return total
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of a file as ffmpeg's ebur128 filter measures it."""
+    from skill.render.encode import ffmpeg
+
+    command = [ffmpeg(), "-nostdin", "-hide_banner", "-nostats", "-i", str(path)]
+    command += ["-af", "ebur128=peak=true", "-f", "null", "-"]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    summary = result.stderr[result.stderr.rindex("Summary:") :]
+    return float(summary.split("I:")[1].split("LUFS")[0]), float(summary.split("Peak:")[1].split("dBFS")[0])
+
+
+def compliance(out: Path) -> dict[str, float]:
+    """The loudest, quietest and highest-peaking of the rendered files, measured independently."""
+    from skill.library import Library
+
+    measured = [ebur128(out / entry.file) for entry in Library(out).entries()]
+    return {
+        "files_checked": len(measured),
+        "lufs_min": min(m[0] for m in measured),
+        "lufs_max": max(m[0] for m in measured),
+        "true_peak_max_dbtp": max(m[1] for m in measured),
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -104,7 +132,7 @@ def main(argv: list[str]) -> int:
         tts = raw_engine_seconds(args.engine, list(unique.values()))
         enc = encode_seconds(root / "jobs1")
         audio_minutes = sum(job.estimate_seconds() for job in jobs) / 60
-        figures = {
+        figures: dict[str, Any] = {
             "files": len(one.rendered),
             "audio_minutes": round(audio_minutes, 1),
             "unique_sentences": len(unique),
@@ -120,6 +148,8 @@ def main(argv: list[str]) -> int:
             "stages_jobs1_s": {k: round(v, 2) for k, v in one.stages.items()},
             "tts_phase_jobs1_s": round(one.tts_seconds, 2),
         }
+        if args.check:
+            figures["compliance"] = compliance(root / "jobs1")
     finally:
         if args.keep:
             shutil.copytree(root, args.keep, dirs_exist_ok=True)
@@ -138,4 +168,10 @@ def main(argv: list[str]) -> int:
     cli = f"{noop:.3f} s as a kindness render process" if noop is not None else "process not timed for this subset"
     print(f"  no-change re-render         {figures['noop_rerender_in_process_s']:>9.3f} s in process; {cli} (< 1 s)")
     print(f"  stages (--jobs 1, summed)   {figures['stages_jobs1_s']}")
+    if "compliance" in figures:
+        c = figures["compliance"]
+        print(
+            f"  ebur128 of {c['files_checked']} files   {c['lufs_min']:.1f} to {c['lufs_max']:.1f} LUFS, "
+            f"true peak at most {c['true_peak_max_dbtp']:.1f} dBTP"
+        )
     return 0

@@ -37,6 +37,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, published_mode())  # mkstemp makes it private; the library is served to others
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -94,17 +95,15 @@ class SegmentCache:
         atomic_write_bytes(path, buffer.getvalue())
         return out
 
-    def value(self, key: str, compute: Callable[[], float]) -> float:
-        """A number computed once per key (e.g. the gain that levels a meditation's voice)."""
-        path = self.root / "values" / key[:2] / f"{key}.json"
-        if path.is_file():
-            return float(json.loads(path.read_text()))
-        value = float(compute())
-        atomic_write_bytes(path, json.dumps(value).encode())
-        return value
-
     def get(self, key: str) -> tuple[np.ndarray, int]:
         with wave.open(str(self.path(key)), "rb") as f:
             rate = f.getframerate()
             data = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
         return data.astype(np.float32) / 32768.0, rate
+
+
+def published_mode() -> int:
+    """The permissions of a finished library file: readable by all, as the umask allows."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o644 & ~mask

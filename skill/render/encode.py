@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from skill.render.cache import published_mode
+
 CHUNK = 1 << 16
 CUTOFF_HZ = 9000  # the encoder's low-pass; speech is band-limited the same way before loudness is set
 
@@ -46,7 +48,7 @@ class Profile:
 
 PROFILES = {
     "clip": Profile("clip", "mp3", 24000, 48, max_seconds=240.0, peak_ceiling_db=-4.6, level_offset_db=0.4),
-    "longform": Profile("longform", "mp3", 24000, 96, peak_ceiling_db=-3.4, level_offset_db=0.45, verify_seconds=90.0),
+    "longform": Profile("longform", "mp3", 24000, 96, peak_ceiling_db=-3.4, level_offset_db=0.45, verify_seconds=30.0),
     "wav": Profile("wav", "wav", 24000, 0, peak_ceiling_db=-2.5),
 }
 
@@ -118,7 +120,7 @@ def encode(
         if accept is not None and not accept(tmp):
             tmp.unlink()
             return False
-        tmp.chmod(0o644 & ~_umask())
+        tmp.chmod(published_mode())
         os.replace(tmp, target)
         return True
     except BaseException:
@@ -132,12 +134,6 @@ def encode(
     finally:
         if proc is not None and proc.stderr:
             proc.stderr.close()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def decode(path: Path, rate: int, seconds: float | None = None) -> np.ndarray:

@@ -20,16 +20,16 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import resample_poly, sosfilt
+from scipy.signal import resample_poly
 
 from skill.render import loudness
-from skill.render.mix import Programme, band_limit
+from skill.render.mix import Programme
 
 REFERENCE_LUFS = loudness.TARGET_LUFS  # every sentence's own loudness before the final gain
 # every sentence's true peak after levelling: 7 dB over its loudness leaves room for the gain of a
 # sparse programme (its rests gate it under its sentences) under the encoders' ceilings
 VOICE_PEAK_DB = REFERENCE_LUFS + 7.0
-CLIP_PASSES = 4  # band-limiting lifts shaved tips again; each pass shaves them lower
+MAKE_UP_STRIDE = 7  # every 7th oversampled sample (a stride prime to 4 visits every phase)
 LOWEST_PEAK_DB = REFERENCE_LUFS + 5.0  # below this the pulses of a voice turn to buzz
 PEAK_STEP_DB = 0.25  # lower peak levels come in whole steps, so their levelled sentences are shared
 
@@ -64,40 +64,34 @@ def level_sentence(x: np.ndarray, rate: int, peak_db: float) -> np.ndarray:
 
     Its pulse tips are rounded off on the signal oversampled four times, with a make-up gain before the
     clipper found by a secant search on the oversampled signal's power (peak control takes loudness
-    away); then back at the sentence's rate, band-limited again, set to the reference exactly and
-    limited.
+    away); then back at the sentence's rate, set to the reference exactly and limited.
     """
     y = at_reference(x, rate)
     if loudness.true_peak_db(y) <= peak_db:
         return y
     up = resample_poly(y.astype(np.float64), loudness.OVERSAMPLE, 1)
-    sample = np.abs(up[:: loudness.OVERSAMPLE])  # enough to find the make-up gain to a few hundredths of a dB
+    sample = np.abs(up[::MAKE_UP_STRIDE])  # enough to find the make-up gain to a few hundredths of a dB
     clip_db = peak_db - 0.4
-    for attempt in range(CLIP_PASSES):
-        gain = _make_up_gain(sample, clip_db)
-        shaped = loudness.soft_clip(up * 10 ** (gain / 20), clip_db)
-        # clipping made harmonics over the band the encoder keeps: without them the encoder's own
-        # low-pass has nothing to ring on, so the peaks stay where they were set
-        down = sosfilt(band_limit(rate), resample_poly(shaped, 1, loudness.OVERSAMPLE)[: y.size])
-        down = down * 10 ** ((REFERENCE_LUFS - sentence_loudness(down, rate)) / 20)
-        over = loudness.true_peak_db(down) - (peak_db - 0.1)
-        if over <= 0 or attempt == CLIP_PASSES - 1:
-            break
-        clip_db -= 1.2 * over + 0.05  # the band limit lifted the shaved tips again: shave them lower
-    return loudness.limit(down.astype(np.float32), rate, peak_db - 0.05, 5.0)[0].astype(np.float32)
+    shaped = loudness.soft_clip(up * 10 ** (_make_up_gain(sample, clip_db) / 20), clip_db)
+    out = resample_poly(shaped, 1, loudness.OVERSAMPLE)[: y.size]
+    out = out * 10 ** ((REFERENCE_LUFS - sentence_loudness(out, rate)) / 20)
+    return loudness.limit(out.astype(np.float32), rate, peak_db - 0.05, 5.0)[0].astype(np.float32)
 
 
 def _make_up_gain(magnitude: np.ndarray, clip_db: float) -> float:
     """The gain (dB) before a soft clip at ``clip_db`` that keeps the power of a signal (its magnitudes)."""
     ceiling = 10 ** (clip_db / 20)
     knee = ceiling * 10 ** (-loudness.SOFT_KNEE_DB / 20)
-    energy = float(np.dot(magnitude, magnitude))
+    loudest = np.sort(magnitude)[::-1]
+    energy_above = np.concatenate(([0.0], np.cumsum(loudest * loudest)))  # of the n loudest samples
+    energy = float(energy_above[-1])
 
     def lost_db(gain_db: float) -> float:
         gain = 10 ** (gain_db / 20)
-        over = magnitude[magnitude * gain > knee] * gain  # only the shaved samples change
+        shaved_count = int(np.searchsorted(-loudest * gain, -knee))  # only these samples change
+        over = loudest[:shaved_count] * gain
         shaved = knee + (ceiling - knee) * np.tanh((over - knee) / (ceiling - knee))
-        kept = gain * gain * energy - float(np.dot(over, over)) + float(np.dot(shaved, shaved))
+        kept = gain * gain * (energy - float(energy_above[shaved_count])) + float(np.dot(shaved, shaved))
         return 10 * math.log10(energy / max(kept, 1e-30))
 
     gain, slope = 0.0, 0.5

@@ -12,7 +12,6 @@ on single sentences.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,20 +20,11 @@ from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import firwin
 
 TARGET_LUFS = -14.0
-TRUE_PEAK_CEILING_DB = -3.0  # 1 dB below Amazon's -2 dBTP: MP3 encoding adds a little overshoot
 OVERSAMPLE = 4
 SOFT_KNEE_DB = 6.0  # the soft clipper starts rounding this far under its ceiling
 HALF_TAPS = 10  # resample_poly's filter reaches ten input samples either side
 BLOCK_S, OVERLAP = 0.4, 0.75
 ABSOLUTE_GATE, RELATIVE_GATE = -70.0, -10.0
-
-
-@dataclass(frozen=True)
-class Loudness:
-    integrated_lufs: float
-    true_peak_db: float
-    gain_db: float
-    limited_ms: int
 
 
 @functools.lru_cache(maxsize=4)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RENDER_VERSION = "2"  # bump when a change to the studio should re-render every file
-LEVEL_VERSION = "l2"  # bump when levelling a sentence changes
+LEVEL_VERSION = "l3"  # bump when levelling a sentence changes
 MIX_RATE = 24000
 LUFS_TOLERANCE = 0.3  # of the encoded file, measured after decoding
 PEAK_LIMIT_DB = -2.2  # true peak of the encoded file (Amazon asks for -2 dBTP or lower)

@@ -10,6 +10,7 @@ from scipy.signal import butter, sosfilt
 
 from skill.library import LibraryEntry
 from skill.practices.breathing import PATTERNS, beat_times
+from skill.render.cache import published_mode
 from skill.render.captions import parse_webvtt
 from skill.speech import Speech, to_plain_text
 from tests.render.conftest import TEMPLATES, Rendered, decode, ebur128, ffprobe
@@ -36,9 +37,13 @@ def test_manifest_lists_every_rendered_file_with_its_real_hash(rendered: Rendere
         "breathing/4-7-8-1min.mp3",
         "breathing/cyclic-sigh-2min.mp3",
     }
+    readable = published_mode()
+    assert (rendered.out / "manifest.json").stat().st_mode & 0o777 == readable
     for e in rendered.library.entries():
         assert hashlib.sha256(rendered.library.path(e).read_bytes()).hexdigest() == e.sha256
         assert (rendered.out / e.captions).is_file()
+        for path in (rendered.library.path(e), rendered.out / e.captions):
+            assert path.stat().st_mode & 0o777 == readable, f"{path.name} cannot be served"
         for key in ("id", "title", "length_min", "file", "duration_ms", "sha256", "captions"):
             assert key in e.to_json()
 

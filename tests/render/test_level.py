@@ -8,7 +8,8 @@ import pytest
 from scipy.signal import resample_poly
 
 from skill.render import level, loudness, mix
-from skill.render.timeline import Bell, Layout, Placed, Speech
+from skill.render.timeline import Bell, Layout, Placed, Prosody, Speech
+from skill.render.tts import EngineSpec, open_engine
 
 RATE = 24000
 
@@ -31,20 +32,30 @@ def test_true_peak_equals_four_times_oversampling_with_resample_poly() -> None:
     assert loudness.true_peak_db(x) == pytest.approx(20 * np.log10(reference.max()), abs=1e-4)
 
 
-def test_a_levelled_sentence_is_at_the_reference_with_its_peaks_under_the_level() -> None:
-    x = voice_like(2.5, 2)
-    crest = loudness.true_peak_db(level.at_reference(x, RATE)) - level.REFERENCE_LUFS
+@pytest.fixture(scope="module")
+def spoken() -> np.ndarray:
+    """A real sentence from the default engine, prepared as the studio prepares every sentence."""
+    engine = open_engine(EngineSpec())
+    samples, rate = engine.synth("May you be gentle with yourself today.", Prosody(rate=0.9))
+    return mix.prepare_speech(samples, rate, RATE)
+
+
+def test_a_levelled_sentence_is_at_the_reference_with_its_peaks_under_the_level(spoken: np.ndarray) -> None:
+    crest = loudness.true_peak_db(level.at_reference(spoken, RATE)) - level.REFERENCE_LUFS
     assert crest > 12  # pulses far above the loudness, as a synthetic voice has
-    y = level.level_sentence(x, RATE, level.REFERENCE_LUFS + 8.0)
-    assert level.sentence_loudness(y, RATE) == pytest.approx(level.REFERENCE_LUFS, abs=0.1)
-    assert loudness.true_peak_db(y) <= level.REFERENCE_LUFS + 8.0
-    relaxed = level.level_sentence(x, RATE, level.REFERENCE_LUFS + crest + 1)
-    assert np.allclose(relaxed, level.at_reference(x, RATE))  # nothing to control: only scaled
+    y = level.level_sentence(spoken, RATE, level.VOICE_PEAK_DB)
+    assert level.sentence_loudness(y, RATE) == pytest.approx(level.REFERENCE_LUFS, abs=0.25)
+    assert loudness.true_peak_db(y) <= level.VOICE_PEAK_DB
+    relaxed = level.level_sentence(spoken, RATE, level.REFERENCE_LUFS + crest + 1)
+    assert np.allclose(relaxed, level.at_reference(spoken, RATE))  # nothing to control: only scaled
 
 
-def test_a_sentence_shorter_than_a_gating_block_is_levelled_by_its_power() -> None:
-    y = level.level_sentence(voice_like(0.25, 3), RATE, level.REFERENCE_LUFS + 9.0)
-    assert level.sentence_loudness(y, RATE) == pytest.approx(level.REFERENCE_LUFS, abs=0.1)
+def test_a_sentence_shorter_than_a_gating_block_is_levelled_by_its_power(spoken: np.ndarray) -> None:
+    short = spoken[: int(0.3 * RATE)]
+    assert loudness.block_count(short.size, RATE) < 1
+    y = level.level_sentence(short, RATE, level.VOICE_PEAK_DB)
+    assert level.sentence_loudness(y, RATE) == pytest.approx(level.REFERENCE_LUFS, abs=0.25)
+    assert loudness.true_peak_db(y) <= level.VOICE_PEAK_DB
 
 
 def programme(bed: bool) -> mix.Programme:
