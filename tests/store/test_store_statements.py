@@ -1,0 +1,112 @@
+"""The journal's statements are built once per dialect, and a turn runs few of them (both backends)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from skill.store.sql import SqlJournalStore
+from skill.store.statements import statements_for
+
+ALICE = "amzn1.ask.account.ALICE-STATEMENTS"
+T0 = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
+
+
+@contextmanager
+def statements_run(journal: SqlJournalStore) -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block (BEGIN and savepoints included)."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    sa.event.listen(journal.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(journal.engine, "before_cursor_execute", record)
+
+
+def _work(seen: list[str]) -> list[str]:
+    """The statements that do the work (the transaction's own BEGIN left out)."""
+    return [s for s in seen if not s.startswith("BEGIN")]
+
+
+def test_statements_are_built_once_per_dialect(journal: SqlJournalStore) -> None:
+    dialect = journal.engine.dialect.name
+    assert statements_for(dialect) is statements_for(dialect)
+    assert SqlJournalStore(journal.engine, "another-secret")._sql is statements_for(dialect)
+
+
+def test_a_returning_visit_is_a_look_up_an_update_and_the_streak(journal: SqlJournalStore) -> None:
+    journal.visit(ALICE, T0)
+    with statements_run(journal) as seen:
+        visit = journal.visit(ALICE, T0 + timedelta(hours=1))
+    assert visit.first_visit is False and visit.last_seen == T0 and visit.streak_enabled is True
+    work = _work(seen)
+    assert len(work) == 3, work
+    assert work[0].startswith("SELECT people.last_seen") and "preferences" in work[0]  # the streak switch too
+    assert work[1].startswith("UPDATE people")
+    assert "UNION" in work[2]
+
+
+def test_a_first_visit_creates_the_person_without_a_savepoint(journal: SqlJournalStore) -> None:
+    with statements_run(journal) as seen:
+        assert journal.visit(ALICE, T0).first_visit is True
+    work = _work(seen)
+    assert not any("SAVEPOINT" in s for s in work), work
+    assert [s.split()[0] for s in work] == ["SELECT", "INSERT", "SELECT"], work
+    assert "ON CONFLICT" in work[1]
+
+
+def test_an_entry_is_one_insert_after_making_sure_of_the_person(journal: SqlJournalStore) -> None:
+    journal.visit(ALICE, T0)
+    with statements_run(journal) as seen:
+        journal.add_gratitude(ALICE, "the sea", T0)
+        journal.add_checkin(ALICE, "calm", "calm", 3, T0)
+    work = _work(seen)
+    assert len(work) == 4 and not any("SAVEPOINT" in s for s in work), work
+    assert all(s.startswith("INSERT") for s in work)
+    assert "ON CONFLICT" in work[0] and "ON CONFLICT" in work[2]
+
+
+def test_a_person_made_by_another_process_meanwhile_is_not_a_first_visit(journal: SqlJournalStore) -> None:
+    """The look-up finds nobody, then the insert meets the row another process wrote: a returning visit,
+    and last_seen is still brought up to date."""
+    key = journal.person_key(ALICE)
+    original = journal._sql
+    row = {"key": key, "first_seen": T0, "last_seen": T0}
+
+    class Blind:
+        """The store's statements, except that the look-up finds nobody; on PostgreSQL the other
+        process's row is written (and committed) between the look-up and the insert."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(original, name)
+
+        @property
+        def visit_lookup(self) -> Any:
+            return sa.select(sa.null().label("last_seen"), sa.null().label("streak")).where(sa.false())
+
+        @property
+        def create_person(self) -> Any:
+            if journal.engine.dialect.name == "postgresql":
+                with journal.engine.begin() as other:
+                    other.execute(original.create_person, row)
+            return original.create_person
+
+    if journal.engine.dialect.name == "sqlite":
+        # a SQLite writer holds the lock from BEGIN IMMEDIATE, so the other process wrote before it began
+        with journal.engine.begin() as conn:
+            conn.execute(original.create_person, row)
+    journal._sql = Blind()  # type: ignore[assignment]
+    try:
+        visit = journal.visit(ALICE, T0 + timedelta(hours=1))
+    finally:
+        journal._sql = original
+    assert visit.first_visit is False
+    assert journal.visit(ALICE, T0 + timedelta(hours=2)).last_seen == T0 + timedelta(hours=1)
