@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from skill.store.api import (
@@ -43,6 +43,17 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _foreign_keys_enforced(engine: Engine) -> bool:
+    """True for SQLite with foreign keys on (engine.py turns them on for every connection)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    try:
+        with engine.connect() as conn:
+            return bool(conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1)
+    except DBAPIError:
+        return False  # unreachable now: the person is made first, which is right in any case
+
+
 def _aware(value: datetime | None) -> datetime | None:
     """Times in UTC: SQLite hands back naive datetimes (stored as UTC), PostgreSQL its session's zone."""
     if value is None:
@@ -59,6 +70,7 @@ class SqlJournalStore:
         self.engine = engine
         self._secret = secret.encode()
         self._sql = statements_for(engine.dialect.name)
+        self._row_first = _foreign_keys_enforced(engine)
 
     # ---- plumbing -----------------------------------------------------------------------------
     def person_key(self, user_id: str) -> str:
@@ -85,6 +97,25 @@ class SqlJournalStore:
     def _run(self, work: Callable[[Connection], T], *, write: bool = False) -> T:
         with self._tx(write) as conn:
             return work(conn)
+
+    def _write_for_person(
+        self, conn: Connection, key: str, now: datetime, statement: Any, values: Mapping[str, Any]
+    ) -> CursorResult[Any]:
+        """Run a statement that writes one of the person's rows, creating the person first if missing.
+
+        SQLite (foreign keys enforced): the row first, as the person nearly always exists; when not,
+        the foreign key refuses it, SQLite undoes just that statement, and the person is created and
+        the row written again. PostgreSQL ends the whole transaction on an error, so there the person
+        comes first (one INSERT ... ON CONFLICT DO NOTHING)."""
+        if not self._row_first:
+            self._ensure_person(conn, key, now)
+            return conn.execute(statement, values)
+        try:
+            return conn.execute(statement, values)
+        except IntegrityError:
+            if not self._ensure_person(conn, key, now):
+                raise  # the person was there: another integrity problem (a bug), not a missing person
+            return conn.execute(statement, values)
 
     def _ensure_person(self, conn: Connection, key: str, now: datetime) -> bool:
         """Create the person row if missing (one statement); True when it was created now."""
@@ -139,10 +170,8 @@ class SqlJournalStore:
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> GratitudeEntry:
-            self._ensure_person(conn, key, now)
-            new_id = conn.execute(
-                self._sql.add_gratitude, {"person": key, "text": text, "created_at": now}
-            ).scalar_one()
+            values = {"person": key, "text": text, "created_at": now}
+            new_id = self._write_for_person(conn, key, now, self._sql.add_gratitude, values).scalar_one()
             return GratitudeEntry(id=int(new_id), text=text, created_at=now)
 
         return self._run(work, write=True)
@@ -176,8 +205,7 @@ class SqlJournalStore:
         }
 
         def work(conn: Connection) -> CheckIn:
-            self._ensure_person(conn, key, now)
-            new_id = conn.execute(self._sql.add_checkin, values).scalar_one()
+            new_id = self._write_for_person(conn, key, now, self._sql.add_checkin, values).scalar_one()
             return CheckIn(int(new_id), feeling_id, feeling_text, intensity, now)
 
         return self._run(work, write=True)
@@ -197,8 +225,7 @@ class SqlJournalStore:
         values = {"person": key, "kind": kind, "item": item, "started_at": now, "completed": False}
 
         def work(conn: Connection) -> PracticeRecord:
-            self._ensure_person(conn, key, now)
-            new_id = conn.execute(self._sql.add_practice, values).scalar_one()
+            new_id = self._write_for_person(conn, key, now, self._sql.add_practice, values).scalar_one()
             return PracticeRecord(int(new_id), kind, item, now, False)
 
         return self._run(work, write=True)
@@ -209,11 +236,10 @@ class SqlJournalStore:
         sql = self._sql
 
         def work(conn: Connection) -> None:
-            self._ensure_person(conn, key, now)
             open_id = conn.execute(sql.open_practice, {"person_key": key, "kind": kind, "item": item}).scalar()
-            if open_id is None:
+            if open_id is None:  # (no person means no open practice either)
                 done = {"person": key, "kind": kind, "item": item, "started_at": now, "completed": True}
-                conn.execute(sql.add_practice, {**done, "completed_at": now})
+                self._write_for_person(conn, key, now, sql.add_practice, {**done, "completed_at": now})
             else:
                 conn.execute(sql.complete_practice, {"practice_id": open_id, "now": now})
 
@@ -232,8 +258,8 @@ class SqlJournalStore:
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> None:
-            self._ensure_person(conn, key, datetime.now(UTC))
-            conn.execute(self._sql.set_preference, {"person": key, "name": name, "value": value})
+            values = {"person": key, "name": name, "value": value}
+            self._write_for_person(conn, key, datetime.now(UTC), self._sql.set_preference, values)
 
         self._run(work, write=True)
 
@@ -250,8 +276,7 @@ class SqlJournalStore:
         }
 
         def work(conn: Connection) -> None:
-            self._ensure_person(conn, key, now)
-            conn.execute(self._sql.save_playback, values)
+            self._write_for_person(conn, key, now, self._sql.save_playback, values)
 
         self._run(work, write=True)
 
@@ -305,8 +330,8 @@ class SqlJournalStore:
         when = _utc(now) if now else datetime.now(UTC)
 
         def work(conn: Connection) -> None:
-            self._ensure_person(conn, key, when)
-            conn.execute(self._sql.save_attributes, {"person": key, "data": data, "updated_at": when})
+            values = {"person": key, "data": data, "updated_at": when}
+            self._write_for_person(conn, key, when, self._sql.save_attributes, values)
 
         self._run(work, write=True)
 

@@ -7,12 +7,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from skill.store.sql import SqlJournalStore
 from skill.store.statements import statements_for
 
 ALICE = "amzn1.ask.account.ALICE-STATEMENTS"
+BOB = "amzn1.ask.account.BOB-STATEMENTS"
 T0 = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 
@@ -63,15 +65,58 @@ def test_a_first_visit_creates_the_person_without_a_savepoint(journal: SqlJourna
     assert "ON CONFLICT" in work[1]
 
 
-def test_an_entry_is_one_insert_after_making_sure_of_the_person(journal: SqlJournalStore) -> None:
+def test_an_entry_is_one_insert_and_the_person_is_made_when_missing(journal: SqlJournalStore) -> None:
+    """SQLite: the entry alone (the foreign key tells when the person is missing); PostgreSQL: the
+    person made sure of first (INSERT ... ON CONFLICT DO NOTHING), then the entry. Never a savepoint."""
+    sqlite = journal.engine.dialect.name == "sqlite"
     journal.visit(ALICE, T0)
     with statements_run(journal) as seen:
         journal.add_gratitude(ALICE, "the sea", T0)
         journal.add_checkin(ALICE, "calm", "calm", 3, T0)
     work = _work(seen)
-    assert len(work) == 4 and not any("SAVEPOINT" in s for s in work), work
-    assert all(s.startswith("INSERT") for s in work)
-    assert "ON CONFLICT" in work[0] and "ON CONFLICT" in work[2]
+    assert not any("SAVEPOINT" in s for s in work) and all(s.startswith("INSERT") for s in work), work
+    if sqlite:
+        assert len(work) == 2 and not any("ON CONFLICT" in s for s in work), work
+    else:
+        assert len(work) == 4 and "ON CONFLICT" in work[0] and "ON CONFLICT" in work[2], work
+
+    # someone new: the entry's first try is refused (SQLite), the person is made, the entry written
+    with statements_run(journal) as seen:
+        entry = journal.add_gratitude(BOB, "a letter", T0 + timedelta(hours=1))
+    work = _work(seen)
+    assert [s.split()[2] for s in work] == (
+        ["gratitude_entries", "people", "gratitude_entries"] if sqlite else ["people", "gratitude_entries"]
+    ), work
+    assert journal.holdings(BOB).first_seen == T0 + timedelta(hours=1)
+    assert journal.gratitude_between(BOB, T0, T0 + timedelta(days=1)) == [entry]
+    later = journal.visit(BOB, T0 + timedelta(hours=2))
+    assert later.first_visit is False and later.last_seen == T0 + timedelta(hours=1)
+
+
+def test_every_write_for_someone_new_makes_the_person_once(journal: SqlJournalStore) -> None:
+    writes = [
+        lambda user: journal.add_checkin(user, "calm", "calm", 3, T0),
+        lambda user: journal.start_practice(user, "breathing", "box", T0),
+        lambda user: journal.complete_practice(user, "breathing", "box", T0),
+        lambda user: journal.set_preference(user, "streak", "off"),
+        lambda user: journal.save_playback(user, "med:body-scan:10:1", 5, False, T0),
+        lambda user: journal.save_attributes(user, {"a": 1}, T0),
+    ]
+    for n, write in enumerate(writes):
+        user = f"amzn1.ask.account.NEW{n}"
+        write(user)
+        write(user)
+        assert journal.holdings(user).first_seen is not None, n
+        with journal.engine.connect() as conn:
+            people = conn.exec_driver_sql("SELECT count(*) FROM people").scalar_one()
+        assert people == n + 1, n
+
+
+def test_a_bug_is_still_an_integrity_error_for_a_known_person(journal: SqlJournalStore) -> None:
+    journal.visit(ALICE, T0)
+    with pytest.raises(sa.exc.IntegrityError):
+        journal.add_gratitude(ALICE, None, T0)  # type: ignore[arg-type]
+    assert journal.gratitude_between(ALICE, T0 - timedelta(days=1), T0 + timedelta(days=1)) == []
 
 
 def test_a_person_made_by_another_process_meanwhile_is_not_a_first_visit(journal: SqlJournalStore) -> None:
