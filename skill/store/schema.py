@@ -38,7 +38,7 @@ gratitude = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     _person(index=False),
     sa.Column("text", sa.Text, nullable=False),
-    sa.Column("created_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
     # a person's entries by time (streaks, "what was I grateful for"): the person's own index, sorted
     sa.Index("ix_gratitude_entries_person_created_at", "person", "created_at"),
 )
@@ -51,7 +51,7 @@ checkins = sa.Table(
     sa.Column("feeling_id", sa.String(64), nullable=True),
     sa.Column("feeling_text", sa.Text, nullable=False),
     sa.Column("intensity", sa.Integer, nullable=True),
-    sa.Column("created_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Index("ix_checkins_person_created_at", "person", "created_at"),
 )
 
@@ -62,7 +62,7 @@ practices = sa.Table(
     _person(index=False),
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("item", sa.String(64), nullable=False),
-    sa.Column("started_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("completed", sa.Boolean, nullable=False, default=False),
     sa.Column("completed_at", UtcDateTime, nullable=True),
     sa.Index("ix_practices_person_started_at", "person", "started_at"),

@@ -186,8 +186,13 @@ def test_a_second_version_journal_gets_the_person_and_time_indexes_in_place(jour
     assert index_names(store.engine, "gratitude_entries") >= {"ix_gratitude_entries_person_created_at"}
     assert index_names(store.engine, "checkins") >= {"ix_checkins_person_created_at"}
     assert index_names(store.engine, "practices") >= {"ix_practices_person_started_at", "ix_practices_open_lookup"}
-    for table in ("gratitude_entries", "checkins", "practices"):
+    for table, time_column in (
+        ("gratitude_entries", "created_at"),
+        ("checkins", "created_at"),
+        ("practices", "started_at"),
+    ):
         assert f"ix_{table}_person" not in index_names(store.engine, table)
+        assert f"ix_{table}_{time_column}" not in index_names(store.engine, table)
     store.start_practice(USER, "breathing", "box", WHEN)
     store.complete_practice(USER, "breathing", "box", WHEN)
     assert store.streak(USER, WHEN.date()) == 1
@@ -214,4 +219,5 @@ def test_a_second_version_journal_gets_the_person_and_time_indexes_in_place(jour
     downgrade(engine, "0002")
     assert "ix_practices_person" in index_names(engine, "practices")
     assert "ix_practices_open_lookup" not in index_names(engine, "practices")
+    assert "ix_practices_started_at" in index_names(engine, "practices")
     engine.dispose()
