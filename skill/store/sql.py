@@ -24,6 +24,7 @@ from skill.store.api import (
     StoreUnavailable,
     Visit,
 )
+from skill.store.driver import DriverRunner
 from skill.store.statements import statements_for
 
 T = TypeVar("T")
@@ -70,7 +71,10 @@ class SqlJournalStore:
         self.engine = engine
         self._secret = secret.encode()
         self._sql = statements_for(engine.dialect.name)
+        # SQLite with foreign keys on (as engine.py makes it): statements straight on the driver, and a
+        # person's row written before making sure of the person (see _write_for_person)
         self._row_first = _foreign_keys_enforced(engine)
+        self._driver = DriverRunner(engine) if self._row_first else None
 
     # ---- plumbing -----------------------------------------------------------------------------
     def person_key(self, user_id: str) -> str:
@@ -78,14 +82,20 @@ class SqlJournalStore:
         return hmac.new(self._secret, user_id.encode(), hashlib.sha256).hexdigest()
 
     @contextmanager
-    def _tx(self, write: bool) -> Iterator[Connection]:
-        """One transaction; every sign that the database is unreachable or locked -> StoreUnavailable."""
+    def _tx(self, write: bool) -> Iterator[Any]:
+        """One transaction (a SQLAlchemy Connection, or on SQLite a DriverConnection: the same
+        ``execute`` with the same errors); every sign that the database is unreachable or locked ->
+        StoreUnavailable."""
         try:
-            with self.engine.connect() as conn:
-                if write:
-                    conn.execution_options(**{WRITE_OPTION: True})
-                with conn.begin():
-                    yield conn
+            if self._driver is not None:
+                with self._driver.transaction(write) as driver:
+                    yield driver
+            else:
+                with self.engine.connect() as conn:
+                    if write:
+                        conn.execution_options(**{WRITE_OPTION: True})
+                    with conn.begin():
+                        yield conn
         except (DBAPIError, PoolTimeout) as exc:
             if isinstance(exc, DBAPIError) and not (
                 isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated

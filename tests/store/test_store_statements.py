@@ -20,22 +20,43 @@ T0 = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 @contextmanager
 def statements_run(journal: SqlJournalStore) -> Iterator[list[str]]:
-    """The SQL statements sent to the database inside the block (BEGIN and savepoints included)."""
+    """The SQL statements sent to the database inside the block, as the database saw them (SQLite's
+    trace callback: the store runs its statements straight on the driver there) or as SQLAlchemy sent
+    them (PostgreSQL)."""
     seen: list[str] = []
 
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def record(statement: str) -> None:
         seen.append(" ".join(statement.split()))
 
-    sa.event.listen(journal.engine, "before_cursor_execute", record)
+    if journal.engine.dialect.name == "sqlite":
+        traced: list[Any] = []
+
+        def checkout(dbapi_connection: Any, *args: Any) -> None:
+            dbapi_connection.set_trace_callback(record)
+            traced.append(dbapi_connection)
+
+        sa.event.listen(journal.engine.pool, "checkout", checkout)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(journal.engine.pool, "checkout", checkout)
+            for connection in traced:
+                connection.set_trace_callback(None)
+        return
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        record(statement)
+
+    sa.event.listen(journal.engine, "before_cursor_execute", before)
     try:
         yield seen
     finally:
-        sa.event.remove(journal.engine, "before_cursor_execute", record)
+        sa.event.remove(journal.engine, "before_cursor_execute", before)
 
 
 def _work(seen: list[str]) -> list[str]:
-    """The statements that do the work (the transaction's own BEGIN left out)."""
-    return [s for s in seen if not s.startswith("BEGIN")]
+    """The statements that do the work (the transaction's own BEGIN, COMMIT and resets left out)."""
+    return [s for s in seen if s.split()[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE", "SAVEPOINT", "RELEASE"}]
 
 
 def test_statements_are_built_once_per_dialect(journal: SqlJournalStore) -> None:
