@@ -38,11 +38,15 @@ class Prepared:
     row: Any  # a namedtuple class for the rows, or None when the statement returns none
     result: tuple[_Processor, ...]
 
+    constants: dict[str, Any]  # the statement's own values (literals such as substr's 1 and 10)
+    keys: tuple[str, ...]  # for each name in ``order``, the key its value is passed under
+
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        full = self.compiled.construct_params(values)  # fills in the statement's own constants, checks names
+        """The values in the order the SQL names them, each through SQLAlchemy's bind processor."""
         out = []
-        for name in self.order:
-            value = full[name]
+        constants = self.constants
+        for name, key in zip(self.order, self.keys, strict=True):
+            value = values[key] if key in values else constants[name]  # KeyError: a value is missing
             process = self.bind[name]
             out.append(value if process is None or value is None else process(value))
         return tuple(out)
@@ -52,9 +56,16 @@ def prepare(statement: Any, dialect: Dialect, names: Sequence[str]) -> Prepared:
     compiled = statement.compile(dialect=dialect, column_keys=list(names))
     order = tuple(compiled.positiontup or ())
     bind: dict[str, _Processor] = {}
+    constants: dict[str, Any] = {}
+    keys = []
     for name in order:
         param = compiled.binds[name]
         bind[name] = param.type.dialect_impl(dialect).bind_processor(dialect)
+        keys.append(name if name in names else param.key)
+        if param.key not in names and name not in names:
+            if param.required:
+                raise ValueError(f"statement parameter {name!r} needs a value")
+            constants[name] = param.effective_value
     columns = list(getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", None) or [])
     row: Any = None
     result: tuple[_Processor, ...] = ()
@@ -62,7 +73,7 @@ def prepare(statement: Any, dialect: Dialect, names: Sequence[str]) -> Prepared:
         labels = [c.key if getattr(c, "key", None) else c.name for c in columns]
         row = collections.namedtuple("Row", labels, rename=True)  # type: ignore[misc,no-redef]
         result = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-    return Prepared(compiled.string, compiled, order, bind, row, result)
+    return Prepared(compiled.string, compiled, order, bind, row, result, constants, tuple(keys))
 
 
 class DriverResult:
