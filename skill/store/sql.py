@@ -25,7 +25,7 @@ from skill.store.api import (
     Visit,
 )
 from skill.store.driver import DriverRunner
-from skill.store.statements import statements_for
+from skill.store.statements import STREAK_RUN_LIMIT, statements_for
 
 T = TypeVar("T")
 
@@ -155,14 +155,17 @@ class SqlJournalStore:
 
         return self._run(work, write=True)
 
-    def _activity_days(self, conn: Connection, key: str, since: datetime) -> set[date]:
-        # one round trip for the three tables, one row per UTC day (UNION removes repeats)
-        rows = conn.execute(self._sql.activity_days, {"person_key": key, "since": since})
+    def _activity_days(self, conn: Connection, key: str, since: datetime, until: datetime) -> set[date]:
+        # one round trip for the three tables, one row per UTC day; enough days for the streak
+        rows = conn.execute(self._sql.activity_days, {"person_key": key, "since": since, "until": until}).all()
+        if len(rows) >= STREAK_RUN_LIMIT and self._sql.activity_days is not self._sql.activity_all:
+            rows = conn.execute(self._sql.activity_all, {"person_key": key, "since": since}).all()
         return {date.fromisoformat(r[0]) for r in rows}
 
     def _streak(self, conn: Connection, key: str, today: date) -> int:
         since = datetime.combine(today - timedelta(days=366), datetime.min.time(), UTC)
-        days = self._activity_days(conn, key, since)
+        until = datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC)
+        days = self._activity_days(conn, key, since, until)
         day = today if today in days else today - timedelta(days=1)
         count = 0
         while day in days:

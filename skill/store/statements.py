@@ -19,10 +19,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from skill.store.schema import attributes, checkins, gratitude, people, playback, practices, preferences
+from skill.store.schema import (
+    UtcDateTime,
+    attributes,
+    checkins,
+    gratitude,
+    people,
+    playback,
+    practices,
+    preferences,
+)
 
 KEY = sa.bindparam("person_key", type_=sa.String(64))
 STREAK_PREFERENCE = "streak"
+STREAK_RUN_LIMIT = 16  # days: past it, the day-by-day walk costs more than reading every row's day
 
 
 def _insert(dialect: str, table: sa.Table) -> Any:
@@ -54,7 +64,10 @@ class Statements:
     create_person: Any  # (key, first_seen, last_seen) -> the key when created now, no row when it existed
     touch_person: sa.Update  # (person_key, now): last_seen = now
     first_seen: sa.Select[Any]  # (person_key)
-    activity_days: sa.CompoundSelect  # (person_key, since) -> one row per UTC day with any activity
+    # (person_key, since, until) -> UTC days with activity, at least the run of consecutive days that
+    # ends on the latest one before until: every day since (PostgreSQL), or just that run (SQLite)
+    activity_days: Any
+    activity_all: sa.CompoundSelect  # (person_key, since) -> every UTC day with activity since then
     # gratitude
     add_gratitude: sa.Insert  # (person, text, created_at) -> id
     gratitude_between: sa.Select[Any]  # (person_key, start, end)
@@ -80,6 +93,59 @@ class Statements:
     healthy: sa.Select[Any]
 
 
+def activity_union(dialect: str) -> sa.CompoundSelect:
+    """(person_key, since) -> the UTC day of every row since then, in the three tables, without repeats."""
+    since = sa.bindparam("since", type_=practices.c.started_at.type)
+    return sa.union(
+        *(
+            sa.select(_utc_day(dialect, column).label("day")).where(table.c.person == KEY, column >= since)
+            for table, column in (
+                (practices, practices.c.started_at),
+                (gratitude, gratitude.c.created_at),
+                (checkins, checkins.c.created_at),
+            )
+        )
+    )
+
+
+def _sqlite_streak_days() -> Any:
+    """SQLite, (person_key, since, until) -> the run of consecutive UTC days with activity that ends on
+    the latest such day before ``until`` (and not before ``since``'s day), newest first.
+
+    The streak needs no other day: it is that run when it ends today or yesterday, else nothing. The
+    latest day is one index seek per table; each earlier day of the run one seek (text times compare
+    as text: '2026-03-09 23:59' < '2026-03-10' <= '2026-03-10 00:00'). The UNION of every row's day
+    read a row per entry in the year; this reads a few index entries per day of the streak. A run of
+    STREAK_RUN_LIMIT days stops there (the store then asks ``activity_all``, cheaper for long runs)."""
+    tables = (("practices", "started_at"), ("gratitude_entries", "created_at"), ("checkins", "created_at"))
+    latest = " UNION ALL ".join(
+        f"SELECT max({column}) AS t FROM {table}"
+        f" WHERE person = :person_key AND {column} >= :since AND {column} < :until"
+        for table, column in tables
+    )
+    day_before = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {table} WHERE person = :person_key"
+        f" AND {column} >= date(run.day, '-1 day') AND {column} < run.day)"
+        for table, column in tables
+    )
+    query = (
+        f"WITH RECURSIVE run(day, n) AS (SELECT substr(max(t), 1, 10), 1 FROM ({latest})"
+        " UNION ALL SELECT date(run.day, '-1 day'), run.n + 1 FROM run"
+        f" WHERE run.day IS NOT NULL AND run.n < {STREAK_RUN_LIMIT}"
+        f" AND date(run.day, '-1 day') >= substr(:since, 1, 10) AND ({day_before}))"
+        " SELECT day FROM run WHERE day IS NOT NULL"
+    )
+    return (
+        sa.text(query)
+        .bindparams(
+            sa.bindparam("person_key", type_=sa.String(64)),
+            sa.bindparam("since", type_=UtcDateTime),
+            sa.bindparam("until", type_=UtcDateTime),
+        )
+        .columns(day=sa.String)
+    )
+
+
 def _count(table: sa.Table) -> sa.ScalarSelect[Any]:
     return sa.select(sa.func.count()).select_from(table).where(table.c.person == KEY).scalar_subquery()
 
@@ -92,24 +158,15 @@ def statements_for(dialect: str) -> Statements:
         .where(preferences.c.person == people.c.key, preferences.c.name == STREAK_PREFERENCE)
         .scalar_subquery()
     )
-    since = sa.bindparam("since", type_=practices.c.started_at.type)
-    activity = sa.union(
-        *(
-            sa.select(_utc_day(dialect, column).label("day")).where(table.c.person == KEY, column >= since)
-            for table, column in (
-                (practices, practices.c.started_at),
-                (gratitude, gratitude.c.created_at),
-                (checkins, checkins.c.created_at),
-            )
-        )
-    )
+    union = activity_union(dialect)
     entry = (gratitude.c.id, gratitude.c.text, gratitude.c.created_at)
     return Statements(
         visit_lookup=sa.select(people.c.last_seen, streak.label("streak")).where(people.c.key == KEY),
         create_person=_insert(dialect, people).on_conflict_do_nothing(index_elements=["key"]).returning(people.c.key),
         touch_person=people.update().where(people.c.key == KEY).values(last_seen=sa.bindparam("now")),
         first_seen=sa.select(people.c.first_seen).where(people.c.key == KEY),
-        activity_days=activity,
+        activity_days=_sqlite_streak_days() if dialect == "sqlite" else union,
+        activity_all=union,
         add_gratitude=gratitude.insert().returning(gratitude.c.id),
         gratitude_between=sa.select(*entry)
         .where(

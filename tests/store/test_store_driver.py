@@ -93,3 +93,49 @@ def test_driver_errors_are_sqlalchemy_errors(settings: Settings, tmp_path: Path)
         conn.execute(sa.select(sa.text("nonsense FROM nowhere")))
     assert store.healthy() and store.holdings(USERS[0]).checkins == 0
     store.engine.dispose()
+
+
+def test_the_streak_from_the_day_run_is_the_streak_from_every_row(settings: Settings, tmp_path: Path) -> None:
+    """SQLite reads only the run of days the streak needs; the streak is the one every row's day gives."""
+    import random
+
+    from skill.store.statements import activity_union
+
+    store = open_store(settings.replace(database_url=f"sqlite:///{tmp_path / 'j.sqlite3'}"))
+    rng = random.Random(5)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    users = [f"amzn1.ask.account.S{n}" for n in range(6)]
+    for n, user in enumerate(users):
+        day = start
+        for _ in range(rng.randrange(20, 120)):
+            day += timedelta(days=rng.choice([0, 1, 1, 1, 1, 2, 5]) if n else 1)
+            when = day + timedelta(
+                seconds=rng.choice([0, 86399, rng.randrange(86400)]), microseconds=rng.randrange(10**6)
+            )
+            [
+                store.add_gratitude,
+                lambda u, t, w: store.add_checkin(u, None, t, None, w),
+                lambda u, t, w: store.start_practice(u, "breathing", t, w),
+            ][rng.randrange(3)](user, "x", when)
+
+    def reference(user: str, today: date) -> int:
+        since = datetime.combine(today - timedelta(days=366), datetime.min.time(), UTC)
+        with store.engine.connect() as conn:
+            rows = conn.execute(activity_union("sqlite"), {"person_key": store.person_key(user), "since": since})
+            days = {date.fromisoformat(r[0]) for r in rows}
+        day = today if today in days else today - timedelta(days=1)
+        count = 0
+        while day in days:
+            count += 1
+            day -= timedelta(days=1)
+        return count
+
+    found = []
+    for user in [*users, "amzn1.ask.account.NOBODY"]:
+        for offset in range(0, 700, 7):
+            today = (start + timedelta(days=offset)).date()
+            streak = store.streak(user, today)
+            assert streak == reference(user, today), (user, today)
+            found.append(streak)
+    assert max(found) > 30 and 0 in found  # long runs and none were both met
+    store.engine.dispose()
