@@ -25,6 +25,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError, NoResultFound
 
 _Processor = Callable[[Any], Any] | None
+PREPARED_SIZE = 256  # compiled statements kept per engine (the store has about thirty)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Prepared:
     """One statement compiled for one set of parameter names."""
 
     sql: str
-    compiled: Any
+    statement: Any  # kept, so the id it is cached under is never another statement's
     order: tuple[str, ...]
     bind: dict[str, _Processor]
     row: Any  # a namedtuple class for the rows, or None when the statement returns none
@@ -73,7 +74,7 @@ def prepare(statement: Any, dialect: Dialect, names: Sequence[str]) -> Prepared:
         labels = [c.key if getattr(c, "key", None) else c.name for c in columns]
         row = collections.namedtuple("Row", labels, rename=True)  # type: ignore[misc,no-redef]
         result = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-    return Prepared(compiled.string, compiled, order, bind, row, result, constants, tuple(keys))
+    return Prepared(compiled.string, statement, order, bind, row, result, constants, tuple(keys))
 
 
 class DriverResult:
@@ -139,10 +140,12 @@ class DriverRunner:
 
     def prepared(self, statement: Any, values: Mapping[str, Any]) -> Prepared:
         names = tuple(values)
-        key = (id(statement), names)  # statements live as long as the process (statements_for)
+        key = (id(statement), names)  # the store's statements live as long as the process
         found = self._prepared.get(key)
         if found is None:
             found = prepare(statement, self.dialect, names)
+            if len(self._prepared) >= PREPARED_SIZE:  # only statements made on the fly could fill it
+                self._prepared.clear()
             self._prepared[key] = found
         return found
 

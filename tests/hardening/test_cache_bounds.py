@@ -123,3 +123,17 @@ def test_the_ssml_check_memo_stays_bounded_and_right() -> None:
         problems.append("changed by a caller")  # callers get their own list
         assert validate_ssml(ssml) == _validate(ssml)
         assert _validate_memo.cache_info().currsize <= VALIDATION_MEMO_SIZE
+
+
+def test_the_store_drivers_compiled_statements_stay_bounded(store: SqlJournalStore) -> None:
+    """Statements made on the fly (the store's own are made once) never grow the compiled-statement cache
+    past its bound, and each is run as itself."""
+    import sqlalchemy as sa
+
+    from skill.store.driver import PREPARED_SIZE
+
+    assert store._driver is not None
+    with store._driver.transaction(write=False) as conn:
+        for n in range(3 * PREPARED_SIZE):
+            assert conn.execute(sa.select(sa.literal(n).label("n"))).scalar() == n
+            assert len(store._driver._prepared) <= PREPARED_SIZE
