@@ -18,7 +18,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
-from skill.envelope import EnvelopeReader
+from skill.envelope import EnvelopeReader, ResponseWriter
 from skill.speech import Speech, capture_said, validate_ssml
 from skill.verification import RequestVerifier, VerificationError
 
@@ -75,6 +75,7 @@ class AlexaEndpoint:
         self.max_body_bytes = max_body_bytes
         self.serializer = DefaultSerializer()
         self.reader = EnvelopeReader(self.serializer)
+        self.writer = ResponseWriter(self.serializer)
 
     # ---- parsing --------------------------------------------------------------------------------
     @staticmethod
@@ -133,7 +134,7 @@ class AlexaEndpoint:
         with capture_said() as said:
             try:
                 response = self.skill.invoke(request_envelope=envelope, context=None)
-                serialized = self.serializer.serialize(response)
+                serialized = self.writer.serialize(response)
                 if not isinstance(serialized, dict):
                     raise TypeError("the skill's answer did not serialise to an object")
             except Exception as exc:  # the skill's own error handlers failed: the last safety net

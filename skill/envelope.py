@@ -1,4 +1,5 @@
-"""A fast reader for Alexa request envelopes: the same ask_sdk_model objects as the SDK's serializer.
+"""A fast reader for Alexa request envelopes (the same ask_sdk_model objects as the SDK's serializer),
+and a fast writer for the skill's responses (the same JSON-ready values as the SDK's serializer).
 
 ask-sdk-core's ``DefaultSerializer`` works a model out from its type strings on every request (regular
 expressions, class look-ups by name, ``dateutil`` for every timestamp) and needs the body as text again.
@@ -16,6 +17,7 @@ serializer, which gives its own result or raises as it always did (the endpoint 
 
 from __future__ import annotations
 
+import decimal
 import json
 import re
 import time
@@ -299,3 +301,79 @@ def _enum_converter(cls: type[Enum]) -> Convert:
         return member
 
     return convert
+
+
+# ---- the other way: response objects to JSON-ready values ------------------------------------------
+
+_K_NONE, _K_PRIMITIVE, _K_LIST, _K_TUPLE, _K_DATE, _K_ENUM, _K_OTHER = range(7)
+
+
+class ResponseWriter:
+    """``serialize(obj)``: what ``DefaultSerializer.serialize`` returns, with its type tests made once
+    per type and each model class's (attribute, key) pairs worked out once. Anything unexpected (a
+    Decimal, an object without ``deserialized_types``, an error) is left to the SDK's serializer."""
+
+    def __init__(self, serializer: DefaultSerializer | None = None) -> None:
+        self.serializer = serializer or DefaultSerializer()
+        self._kinds: dict[type, int] = {type(None): _K_NONE}
+        self._plans: dict[type, tuple[tuple[str, str], ...]] = {}
+
+    def serialize(self, obj: Any) -> Any:
+        try:
+            return self._value(obj)
+        except Exception:  # _Unsure, or anything else: the SDK decides (and raises as it would)
+            return self.serializer.serialize(obj)
+
+    def _kind(self, cls: type) -> int:
+        # the SDK's order of isinstance tests, once per type
+        if issubclass(cls, DefaultSerializer.PRIMITIVE_TYPES):
+            kind = _K_PRIMITIVE
+        elif issubclass(cls, list):
+            kind = _K_LIST
+        elif issubclass(cls, tuple):
+            kind = _K_TUPLE
+        elif issubclass(cls, date):  # datetime too
+            kind = _K_DATE
+        elif issubclass(cls, Enum):
+            kind = _K_ENUM
+        else:
+            kind = _K_OTHER  # Decimal, dict, a model or anything else: see _value
+        self._kinds[cls] = kind
+        return kind
+
+    def _plan(self, cls: type) -> tuple[tuple[str, str], ...]:
+        plan = self._plans.get(cls)
+        if plan is None:
+            types = cls.deserialized_types  # type: ignore[attr-defined]
+            mapping = getattr(cls, "attribute_map", {})
+            plan = tuple((attr, mapping.get(attr, attr)) for attr in types)
+            self._plans[cls] = plan
+        return plan
+
+    def _value(self, obj: Any) -> Any:
+        cls = type(obj)
+        kind = self._kinds.get(cls)
+        if kind is None:
+            kind = self._kind(cls)
+        if kind == _K_NONE:
+            return None
+        if kind == _K_PRIMITIVE:
+            return obj
+        if kind == _K_LIST:
+            return [self._value(v) for v in obj]
+        if kind == _K_TUPLE:
+            return tuple(self._value(v) for v in obj)
+        if kind == _K_DATE:
+            return obj.isoformat()
+        if kind == _K_ENUM:
+            return obj.value
+        if isinstance(obj, dict):
+            return {k: self._value(v) for k, v in obj.items()}
+        if isinstance(obj, decimal.Decimal) or not hasattr(cls, "deserialized_types"):
+            raise _Unsure("not a model")
+        out: dict[str, Any] = {}
+        for attr, key in self._plan(cls):
+            value = getattr(obj, attr)
+            if value is not None:
+                out[key] = value
+        return {k: self._value(v) for k, v in out.items()}

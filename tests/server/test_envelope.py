@@ -281,3 +281,43 @@ def test_odd_envelopes_get_the_same_answer_as_before(
         answer = client.post("/alexa", json=payload)
         answers.append((answer.status_code, answer.json, answer.headers.get("X-Kindness-Said")))
     assert answers[0] == answers[1]
+
+
+def test_responses_are_written_exactly_as_the_sdk_writes_them(settings: Settings, store: SqlJournalStore) -> None:
+    """Every answer the skill gives to real and mutated envelopes: the same JSON-ready value as
+    ``DefaultSerializer.serialize`` (same keys in the same order, same values, same types)."""
+    from ask_sdk_core.serialize import DefaultSerializer
+
+    from skill.envelope import ResponseWriter
+
+    class Refusing(DefaultSerializer):
+        def serialize(self, obj: Any) -> Any:
+            raise AssertionError("the fast writer handed this response to the SDK")
+
+    app = create_app(settings, store=store)
+    endpoint = app.extensions["kindness.endpoint"]
+    writer, sdk = ResponseWriter(Refusing()), DefaultSerializer()
+    responses: list[Any] = []
+    original = endpoint.skill.invoke
+
+    def keep(**kwargs: Any) -> Any:
+        response = original(**kwargs)
+        responses.append(response)
+        return response
+
+    endpoint.skill.invoke = keep
+    rng = random.Random(11)
+    originals = real_envelopes()
+    for index in range(600):
+        payload = copy.deepcopy(originals[index % len(originals)])
+        if index >= len(originals):
+            rng.choice(TREE_MUTATIONS)(payload, rng)
+        if isinstance(payload.get("request"), dict):
+            payload["request"]["timestamp"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        app.test_client().post("/alexa", json=payload)
+    assert len(responses) > 300
+    for response in responses:
+        fast, slow = writer.serialize(response), sdk.serialize(response)
+        assert json.dumps(fast) == json.dumps(slow)
+        assert_same(fast, slow, "response")
+    assert writer.serialize({"a": [1, (2, None)], "b": None}) == sdk.serialize({"a": [1, (2, None)], "b": None})
