@@ -18,6 +18,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
+from skill.envelope import EnvelopeReader, ResponseWriter
 from skill.speech import Speech, capture_said, validate_ssml
 from skill.verification import RequestVerifier, VerificationError
 
@@ -73,6 +74,8 @@ class AlexaEndpoint:
         self.speech = speech
         self.max_body_bytes = max_body_bytes
         self.serializer = DefaultSerializer()
+        self.reader = EnvelopeReader(self.serializer)
+        self.writer = ResponseWriter(self.serializer)
 
     # ---- parsing --------------------------------------------------------------------------------
     @staticmethod
@@ -95,8 +98,8 @@ class AlexaEndpoint:
         return payload
 
     def deserialize(self, payload: dict[str, Any]) -> RequestEnvelope:
-        try:  # json.dumps is inside: it may give up on deep nesting too
-            envelope = self.serializer.deserialize(json.dumps(payload), RequestEnvelope)
+        try:  # the SDK's serializer (used for what the reader is unsure of) may give up on deep nesting too
+            envelope = self.reader.read(payload)
         except Exception as exc:  # the serializer raises many types on malformed input
             raise BadRequest("request envelope does not match Alexa's schema") from exc
         if envelope is None or envelope.request is None:
@@ -131,7 +134,7 @@ class AlexaEndpoint:
         with capture_said() as said:
             try:
                 response = self.skill.invoke(request_envelope=envelope, context=None)
-                serialized = self.serializer.serialize(response)
+                serialized = self.writer.serialize(response)
                 if not isinstance(serialized, dict):
                     raise TypeError("the skill's answer did not serialise to an object")
             except Exception as exc:  # the skill's own error handlers failed: the last safety net

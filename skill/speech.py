@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import random
 import re
 import xml.etree.ElementTree as ET
@@ -32,6 +33,11 @@ MAX_SPEECH_CHARS = 8000
 MAX_BREAK_MS = 10_000
 MAX_AUDIO_TAGS = 5
 NAME_MEMO_SIZE = 2048
+RENDER_MEMO_SIZE = 2048
+VALIDATION_MEMO_SIZE = 1024
+# Data values a rendered fragment may be memoised by: exactly these types (never a Markup, a str
+# subclass that renders unescaped but compares equal to its str).
+_MEMO_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,10 @@ class Speech:
         # (area, locale, key) -> file found by the fallback: saves a few stat calls per rendered key.
         # Locales come from requests, so the memo is emptied when it reaches NAME_MEMO_SIZE.
         self._names: dict[tuple[str, str | None, str], str] = {}
+        # (file#variant, data) -> rendered fragment, for data of plain values only: templates are pure
+        # functions of their data, and many answers repeat (a pattern's cues, a welcome, a streak).
+        # Emptied when it reaches RENDER_MEMO_SIZE.
+        self._rendered: dict[tuple[Any, ...], str] = {}
 
     # ---- lookup -------------------------------------------------------------------------------
     def template_name(self, key: str, locale: str | None, area: str = "speech") -> str:
@@ -155,8 +165,14 @@ class Speech:
         name = self.template_name(key, locale)
         count = self.variant_count(name)
         index = rng.randrange(count) if (rng is not None and count > 1) else 0
-        template = self.env.get_template(f"{name}#{index}")
-        ssml = normalise_space(template.render(**data))
+        memo_key = _memo_key(name, index, data)
+        ssml = self._rendered.get(memo_key) if memo_key is not None else None
+        if ssml is None:
+            ssml = normalise_space(self.env.get_template(f"{name}#{index}").render(**data))
+            if memo_key is not None:
+                if len(self._rendered) >= RENDER_MEMO_SIZE:
+                    self._rendered.clear()
+                self._rendered[memo_key] = ssml
         said = Said(key=key, locale=locale or DEFAULT_LANG, data=dict(data), ssml=ssml, variant=index)
         log = _said_log.get()
         if log is not None:
@@ -169,6 +185,17 @@ class Speech:
 
     def voice(self, locale: str | None, rng: random.Random | None = None) -> Voice:
         return Voice(self, locale, rng or random.Random(0))
+
+
+def _memo_key(name: str, index: int, data: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """A key for a rendered fragment, or None when some value is not a plain str/int/float/bool/None."""
+    items = []
+    for key, value in data.items():
+        kind = type(value)
+        if kind not in _MEMO_TYPES:
+            return None
+        items.append((key, kind, value))
+    return (name, index, *items)
 
 
 @dataclass
@@ -321,6 +348,15 @@ def _prepare_for_parse(ssml: str) -> str:
 
 def validate_ssml(ssml: str) -> list[str]:
     """Problems that would make Alexa reject or mis-speak this SSML; an empty list means valid."""
+    return list(_validate_memo(ssml))
+
+
+@functools.lru_cache(maxsize=VALIDATION_MEMO_SIZE)  # answers repeat: check each distinct SSML once
+def _validate_memo(ssml: str) -> tuple[str, ...]:
+    return tuple(_validate(ssml))
+
+
+def _validate(ssml: str) -> list[str]:
     problems: list[str] = []
     text = _prepare_for_parse(ssml)
     if len(ssml) > MAX_SPEECH_CHARS:

@@ -269,14 +269,17 @@ class RequestVerifier:
             raise VerificationError("signature does not match the body") from exc
 
     def signing_key(self, url: str) -> rsa.RSAPublicKey:
-        """The leaf's public key for a certificate URL: from the cache, or fetched and verified."""
-        check_cert_url(url)
+        """The leaf's public key for a certificate URL: from the cache, or fetched and verified.
+
+        A URL enters the cache only after :func:`check_cert_url` passed and its chain was validated,
+        so a warm cache (same URL string, chain still valid now) answers without checking either again."""
         now = self.clock()
         with self._lock:
             cached = self._cache.get(url)
             if cached is not None and cached.not_before <= now < cached.expires:
                 self._cache.move_to_end(url)
                 return cached.key
+        check_cert_url(url)
         trusted = self._trust(url, now)
         with self._lock:
             self._cache[url] = trusted

@@ -4,6 +4,8 @@ The only module besides app.py that imports flask."""
 
 from __future__ import annotations
 
+import gc
+
 import jinja2
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
 from werkzeug.http import http_date
@@ -52,6 +54,18 @@ def _read_body(limit: int) -> bytes | None:
         chunks.append(chunk)
 
 
+_first_answer_given = False
+
+
+def _freeze_after_first_answer() -> None:
+    """Once per process, after its first answer: what exists by then (modules, compiled templates and
+    statements, caches) lives as long as the process, so the collector stops walking it (gc.freeze)."""
+    global _first_answer_given
+    if not _first_answer_given:
+        _first_answer_given = True
+        gc.freeze()
+
+
 @bp.post("/alexa")
 def alexa() -> tuple[Response, int]:
     endpoint = _endpoint()
@@ -62,6 +76,7 @@ def alexa() -> tuple[Response, int]:
     response = jsonify(result.body)
     if result.said:
         response.headers[SAID_HEADER] = ",".join(result.said)
+    _freeze_after_first_answer()
     return response, result.status
 
 

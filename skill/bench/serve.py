@@ -485,7 +485,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-verify", action="store_true", help="skip the run with request verification on")
     parser.add_argument("--doc", type=Path, help="write the figures and the command to this Markdown file")
     parser.add_argument("--json", type=Path, help="write the raw results as JSON")
+    parser.add_argument(
+        "--turns",
+        action="store_true",
+        help="instead: server CPU per turn in-process (no HTTP, no gunicorn), per turn kind, with the baseline",
+    )
+    parser.add_argument("--requests", type=int, default=300, help="with --turns: requests per turn and round")
     args = parser.parse_args(argv)
+    if args.turns:
+        return turns_main(args)
     concurrencies = [int(c) for c in args.concurrency.split(",") if c.strip()]
     if not concurrencies or min(concurrencies) < 1 or max(concurrencies) > 256:
         parser.error("concurrency must be between 1 and 256")
@@ -513,3 +521,24 @@ def main(argv: list[str]) -> int:
             json.dumps({f"{k[0]}@{k[1]}": v for k, v in measured.rounds.items()}, indent=2), encoding="utf-8"
         )
     return 1 if measured.notes else 0
+
+
+def turns_main(args: argparse.Namespace) -> int:
+    """``--turns``: the in-process per-turn CPU figures (:mod:`skill.bench.turns`)."""
+    from skill.bench.turns import measure_turns
+
+    if not 1 <= args.requests <= 100_000 or not 1 <= args.rounds <= 20:
+        raise SystemExit("requests must be 1..100000 and rounds 1..20")
+    figures = measure_turns(
+        args.requests,
+        args.rounds,
+        verify=not args.no_verify,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    print(f"in-process server CPU per request, ms ({args.requests} requests per turn, median of {args.rounds} rounds)")
+    print(figures.report())
+    if args.json:
+        args.json.write_text(
+            json.dumps({f"{k[0]}@{k[1]}": v for k, v in figures.results.items()}, indent=2), encoding="utf-8"
+        )
+    return 0

@@ -11,6 +11,8 @@ from sqlalchemy.engine import Connection, Engine
 from skill.config import Settings
 from skill.store.sql import WRITE_OPTION, SqlJournalStore
 
+_BEGIN_KEY = "kindness_begin"  # the BEGIN statement the next transaction on a pooled connection sends
+
 
 def _sqlite_engine(url: sa.engine.URL, timeout_s: float) -> Engine:
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
@@ -33,10 +35,16 @@ def _sqlite_engine(url: sa.engine.URL, timeout_s: float) -> Engine:
     def _sqlite_begin(conn: Connection) -> None:
         # A write transaction that began as a reader cannot wait for the lock in WAL mode (it fails
         # at once with SQLITE_BUSY when another process wrote meanwhile): writers BEGIN IMMEDIATE,
-        # so they queue on the busy timeout instead.
+        # so they queue on the busy timeout instead. The dialect's do_begin (below) sends it.
         immediate = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.connection.info[_BEGIN_KEY] = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
+    def _do_begin(dbapi_connection: Any) -> None:
+        # Straight to the driver, from inside SQLAlchemy's own begin: a failure (SQLITE_BUSY past the
+        # busy timeout) is still wrapped by SQLAlchemy as an OperationalError, as for any statement.
+        dbapi_connection.driver_connection.execute(dbapi_connection.info.pop(_BEGIN_KEY, "BEGIN"))
+
+    engine.dialect.do_begin = _do_begin  # type: ignore[method-assign]
     return engine
 
 

@@ -26,9 +26,9 @@ people = sa.Table(
 )
 
 
-def _person() -> sa.Column:
+def _person(index: bool = True) -> sa.Column:
     return sa.Column(
-        "person", sa.String(64), sa.ForeignKey("people.key", ondelete="CASCADE"), nullable=False, index=True
+        "person", sa.String(64), sa.ForeignKey("people.key", ondelete="CASCADE"), nullable=False, index=index
     )
 
 
@@ -36,32 +36,38 @@ gratitude = sa.Table(
     "gratitude_entries",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    _person(),
+    _person(index=False),
     sa.Column("text", sa.Text, nullable=False),
-    sa.Column("created_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    # a person's entries by time (streaks, "what was I grateful for"): the person's own index, sorted
+    sa.Index("ix_gratitude_entries_person_created_at", "person", "created_at"),
 )
 
 checkins = sa.Table(
     "checkins",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    _person(),
+    _person(index=False),
     sa.Column("feeling_id", sa.String(64), nullable=True),
     sa.Column("feeling_text", sa.Text, nullable=False),
     sa.Column("intensity", sa.Integer, nullable=True),
-    sa.Column("created_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_checkins_person_created_at", "person", "created_at"),
 )
 
 practices = sa.Table(
     "practices",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    _person(),
+    _person(index=False),
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("item", sa.String(64), nullable=False),
-    sa.Column("started_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("completed", sa.Boolean, nullable=False, default=False),
     sa.Column("completed_at", UtcDateTime, nullable=True),
+    sa.Index("ix_practices_person_started_at", "person", "started_at"),
+    # the open practice of a kind and item (completing one): found without reading the person's history
+    sa.Index("ix_practices_open_lookup", "person", "kind", "item", "completed", "started_at"),
 )
 
 preferences = sa.Table(

@@ -11,10 +11,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from skill.store.api import (
@@ -26,12 +24,16 @@ from skill.store.api import (
     StoreUnavailable,
     Visit,
 )
-from skill.store.schema import attributes, checkins, gratitude, people, playback, practices, preferences
+from skill.store.driver import DriverRunner
+from skill.store.statements import STREAK_RUN_LIMIT, statements_for
 
 T = TypeVar("T")
 
 # Execution option marking a transaction that writes (SQLite begins those IMMEDIATE; see engine.py).
 WRITE_OPTION = "kindness_write"
+
+# The streak is counted unless the person's "streak" preference is "off".
+STREAK_DEFAULT = "on"
 
 # ask-sdk attributes are for small things (a last choice, a flag); the journal proper lives in tables.
 MAX_ATTRIBUTES_BYTES = 16 * 1024
@@ -42,11 +44,15 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _utc_day(conn: Connection, column: sa.Column) -> sa.ColumnElement[str]:
-    """The UTC calendar day of a stored time as 'YYYY-MM-DD', computed by the database (one row a day)."""
-    if conn.dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
-    return sa.func.substr(column, 1, 10)  # SQLite keeps UTC times as ISO text
+def _foreign_keys_enforced(engine: Engine) -> bool:
+    """True for SQLite with foreign keys on (engine.py turns them on for every connection)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    try:
+        with engine.connect() as conn:
+            return bool(conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1)
+    except DBAPIError:
+        return False  # unreachable now: the person is made first, which is right in any case
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -64,6 +70,11 @@ class SqlJournalStore:
             raise ValueError("a server secret is needed to key people by an HMAC of their Alexa id")
         self.engine = engine
         self._secret = secret.encode()
+        self._sql = statements_for(engine.dialect.name)
+        # SQLite with foreign keys on (as engine.py makes it): statements straight on the driver, and a
+        # person's row written before making sure of the person (see _write_for_person)
+        self._row_first = _foreign_keys_enforced(engine)
+        self._driver = DriverRunner(engine) if self._row_first else None
 
     # ---- plumbing -----------------------------------------------------------------------------
     def person_key(self, user_id: str) -> str:
@@ -71,14 +82,20 @@ class SqlJournalStore:
         return hmac.new(self._secret, user_id.encode(), hashlib.sha256).hexdigest()
 
     @contextmanager
-    def _tx(self, write: bool) -> Iterator[Connection]:
-        """One transaction; every sign that the database is unreachable or locked -> StoreUnavailable."""
+    def _tx(self, write: bool) -> Iterator[Any]:
+        """One transaction (a SQLAlchemy Connection, or on SQLite a DriverConnection: the same
+        ``execute`` with the same errors); every sign that the database is unreachable or locked ->
+        StoreUnavailable."""
         try:
-            with self.engine.connect() as conn:
-                if write:
-                    conn.execution_options(**{WRITE_OPTION: True})
-                with conn.begin():
-                    yield conn
+            if self._driver is not None:
+                with self._driver.transaction(write) as driver:
+                    yield driver
+            else:
+                with self.engine.connect() as conn:
+                    if write:
+                        conn.execution_options(**{WRITE_OPTION: True})
+                    with conn.begin():
+                        yield conn
         except (DBAPIError, PoolTimeout) as exc:
             if isinstance(exc, DBAPIError) and not (
                 isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
@@ -91,43 +108,44 @@ class SqlJournalStore:
         with self._tx(write) as conn:
             return work(conn)
 
-    def _upsert(self, conn: Connection, table: sa.Table, values: dict[str, Any]) -> None:
-        """Insert the row or, when its primary key exists, update it: one statement, no race."""
-        keys = [c.name for c in table.primary_key.columns]
-        dialect = conn.dialect.name
-        insert: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-        statement = insert.values(**values).on_conflict_do_update(
-            index_elements=keys, set_={k: v for k, v in values.items() if k not in keys}
-        )
-        conn.execute(statement)
+    def _write_for_person(
+        self, conn: Connection, key: str, now: datetime, statement: Any, values: Mapping[str, Any]
+    ) -> CursorResult[Any]:
+        """Run a statement that writes one of the person's rows, creating the person first if missing.
+
+        SQLite (foreign keys enforced): the row first, as the person nearly always exists; when not,
+        the foreign key refuses it, SQLite undoes just that statement, and the person is created and
+        the row written again. PostgreSQL ends the whole transaction on an error, so there the person
+        comes first (one INSERT ... ON CONFLICT DO NOTHING)."""
+        if not self._row_first:
+            self._ensure_person(conn, key, now)
+            return conn.execute(statement, values)
+        try:
+            return conn.execute(statement, values)
+        except IntegrityError:
+            if not self._ensure_person(conn, key, now):
+                raise  # the person was there: another integrity problem (a bug), not a missing person
+            return conn.execute(statement, values)
 
     def _ensure_person(self, conn: Connection, key: str, now: datetime) -> bool:
-        """Create the person row if missing; True when it was created now."""
-        existing = conn.execute(sa.select(people.c.key).where(people.c.key == key)).first()
-        if existing:
-            return False
-        return self._create_person(conn, key, now)
-
-    def _create_person(self, conn: Connection, key: str, now: datetime) -> bool:
-        """Insert the person row; False when another process created it first."""
-        try:
-            with conn.begin_nested():
-                conn.execute(people.insert().values(key=key, first_seen=now, last_seen=now))
-        except sa.exc.IntegrityError:
-            return False  # another process created it first
-        return True
+        """Create the person row if missing (one statement); True when it was created now."""
+        created = conn.execute(self._sql.create_person, {"key": key, "first_seen": now, "last_seen": now})
+        return created.first() is not None
 
     # ---- visits and streaks -------------------------------------------------------------------
     def visit(self, user_id: str, now: datetime) -> Visit:
         now = _utc(now)
         key = self.person_key(user_id)
+        sql = self._sql
 
         def work(conn: Connection) -> Visit:
-            before = conn.execute(sa.select(people.c.last_seen).where(people.c.key == key)).scalar()
-            # last_seen is never NULL: no row means no person yet (saves _ensure_person's own look-up)
-            created = self._create_person(conn, key, now) if before is None else False
-            conn.execute(people.update().where(people.c.key == key).values(last_seen=now))
-            enabled = self._preference(conn, key, "streak", "on") != "off"
+            # last_seen is never NULL: no row means no person yet
+            row = conn.execute(sql.visit_lookup, {"person_key": key}).first()
+            before, streak = (row.last_seen, row.streak) if row is not None else (None, None)
+            created = self._ensure_person(conn, key, now) if before is None else False
+            if not created:  # a new row already says last_seen = now
+                conn.execute(sql.touch_person, {"person_key": key, "now": now})
+            enabled = (STREAK_DEFAULT if streak is None else str(streak)) != "off"
             return Visit(
                 first_visit=created,
                 last_seen=_aware(before),
@@ -137,23 +155,17 @@ class SqlJournalStore:
 
         return self._run(work, write=True)
 
-    def _activity_days(self, conn: Connection, key: str, since: datetime) -> set[date]:
-        # one round trip for the three tables, one row per UTC day (UNION removes repeats)
-        query = sa.union(
-            *(
-                sa.select(_utc_day(conn, column).label("day")).where(table.c.person == key, column >= since)
-                for table, column in (
-                    (practices, practices.c.started_at),
-                    (gratitude, gratitude.c.created_at),
-                    (checkins, checkins.c.created_at),
-                )
-            )
-        )
-        return {date.fromisoformat(r[0]) for r in conn.execute(query)}
+    def _activity_days(self, conn: Connection, key: str, since: datetime, until: datetime) -> set[date]:
+        # one round trip for the three tables, one row per UTC day; enough days for the streak
+        rows = conn.execute(self._sql.activity_days, {"person_key": key, "since": since, "until": until}).all()
+        if len(rows) >= STREAK_RUN_LIMIT and self._sql.activity_days is not self._sql.activity_all:
+            rows = conn.execute(self._sql.activity_all, {"person_key": key, "since": since}).all()
+        return {date.fromisoformat(r[0]) for r in rows}
 
     def _streak(self, conn: Connection, key: str, today: date) -> int:
         since = datetime.combine(today - timedelta(days=366), datetime.min.time(), UTC)
-        days = self._activity_days(conn, key, since)
+        until = datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC)
+        days = self._activity_days(conn, key, since, until)
         day = today if today in days else today - timedelta(days=1)
         count = 0
         while day in days:
@@ -171,33 +183,21 @@ class SqlJournalStore:
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> GratitudeEntry:
-            self._ensure_person(conn, key, now)
-            new_id = conn.execute(
-                gratitude.insert().values(person=key, text=text, created_at=now).returning(gratitude.c.id)
-            ).scalar_one()
+            values = {"person": key, "text": text, "created_at": now}
+            new_id = self._write_for_person(conn, key, now, self._sql.add_gratitude, values).scalar_one()
             return GratitudeEntry(id=int(new_id), text=text, created_at=now)
 
         return self._run(work, write=True)
 
     def gratitude_between(self, user_id: str, start: datetime, end: datetime) -> list[GratitudeEntry]:
-        start = _utc(start)
-        end = _utc(end)
-        key = self.person_key(user_id)
-        query = (
-            sa.select(gratitude.c.id, gratitude.c.text, gratitude.c.created_at)
-            .where(gratitude.c.person == key, gratitude.c.created_at >= start, gratitude.c.created_at < end)
-            .order_by(gratitude.c.created_at, gratitude.c.id)
-        )
-        rows = self._run(lambda conn: conn.execute(query).all())
+        params = {"person_key": self.person_key(user_id), "start": _utc(start), "end": _utc(end)}
+        rows = self._run(lambda conn: conn.execute(self._sql.gratitude_between, params).all())
         return [GratitudeEntry(id=r.id, text=r.text, created_at=_aware(r.created_at)) for r in rows]  # type: ignore[arg-type]
 
     def random_gratitude(self, user_id: str, before: datetime) -> GratitudeEntry | None:
         before = _utc(before)
-        key = self.person_key(user_id)
-        query = sa.select(gratitude.c.id, gratitude.c.text, gratitude.c.created_at).where(
-            gratitude.c.person == key, gratitude.c.created_at < before
-        )
-        rows = self._run(lambda conn: conn.execute(query).all())
+        params = {"person_key": self.person_key(user_id), "before": before}
+        rows = self._run(lambda conn: conn.execute(self._sql.gratitude_before, params).all())
         if not rows:
             return None
         r = random.Random(before.toordinal()).choice(rows)
@@ -209,29 +209,23 @@ class SqlJournalStore:
     ) -> CheckIn:
         now = _utc(now)
         key = self.person_key(user_id)
+        values = {
+            "person": key,
+            "feeling_id": feeling_id,
+            "feeling_text": feeling_text,
+            "intensity": intensity,
+            "created_at": now,
+        }
 
         def work(conn: Connection) -> CheckIn:
-            self._ensure_person(conn, key, now)
-            new_id = conn.execute(
-                checkins.insert()
-                .values(
-                    person=key, feeling_id=feeling_id, feeling_text=feeling_text, intensity=intensity, created_at=now
-                )
-                .returning(checkins.c.id)
-            ).scalar_one()
+            new_id = self._write_for_person(conn, key, now, self._sql.add_checkin, values).scalar_one()
             return CheckIn(int(new_id), feeling_id, feeling_text, intensity, now)
 
         return self._run(work, write=True)
 
     def checkins_since(self, user_id: str, since: datetime) -> list[CheckIn]:
-        since = _utc(since)
-        key = self.person_key(user_id)
-        query = (
-            sa.select(checkins)
-            .where(checkins.c.person == key, checkins.c.created_at >= since)
-            .order_by(checkins.c.created_at, checkins.c.id)
-        )
-        rows = self._run(lambda conn: conn.execute(query).all())
+        params = {"person_key": self.person_key(user_id), "since": _utc(since)}
+        rows = self._run(lambda conn: conn.execute(self._sql.checkins_since, params).all())
         return [
             CheckIn(r.id, r.feeling_id, r.feeling_text, r.intensity, _aware(r.created_at))  # type: ignore[arg-type]
             for r in rows
@@ -241,14 +235,10 @@ class SqlJournalStore:
     def start_practice(self, user_id: str, kind: str, item: str, now: datetime) -> PracticeRecord:
         now = _utc(now)
         key = self.person_key(user_id)
+        values = {"person": key, "kind": kind, "item": item, "started_at": now, "completed": False}
 
         def work(conn: Connection) -> PracticeRecord:
-            self._ensure_person(conn, key, now)
-            new_id = conn.execute(
-                practices.insert()
-                .values(person=key, kind=kind, item=item, started_at=now, completed=False)
-                .returning(practices.c.id)
-            ).scalar_one()
+            new_id = self._write_for_person(conn, key, now, self._sql.add_practice, values).scalar_one()
             return PracticeRecord(int(new_id), kind, item, now, False)
 
         return self._run(work, write=True)
@@ -256,38 +246,21 @@ class SqlJournalStore:
     def complete_practice(self, user_id: str, kind: str, item: str, now: datetime) -> None:
         now = _utc(now)
         key = self.person_key(user_id)
+        sql = self._sql
 
         def work(conn: Connection) -> None:
-            self._ensure_person(conn, key, now)
-            open_id = conn.execute(
-                sa.select(practices.c.id)
-                .where(
-                    practices.c.person == key,
-                    practices.c.kind == kind,
-                    practices.c.item == item,
-                    practices.c.completed.is_(False),
-                )
-                .order_by(practices.c.started_at.desc(), practices.c.id.desc())
-                .limit(1)
-            ).scalar()
-            if open_id is None:
-                conn.execute(
-                    practices.insert().values(
-                        person=key, kind=kind, item=item, started_at=now, completed=True, completed_at=now
-                    )
-                )
+            open_id = conn.execute(sql.open_practice, {"person_key": key, "kind": kind, "item": item}).scalar()
+            if open_id is None:  # (no person means no open practice either)
+                done = {"person": key, "kind": kind, "item": item, "started_at": now, "completed": True}
+                self._write_for_person(conn, key, now, sql.add_practice, {**done, "completed_at": now})
             else:
-                conn.execute(
-                    practices.update().where(practices.c.id == open_id).values(completed=True, completed_at=now)
-                )
+                conn.execute(sql.complete_practice, {"practice_id": open_id, "now": now})
 
         self._run(work, write=True)
 
     # ---- preferences --------------------------------------------------------------------------
     def _preference(self, conn: Connection, key: str, name: str, default: str | None) -> str | None:
-        value = conn.execute(
-            sa.select(preferences.c.value).where(preferences.c.person == key, preferences.c.name == name)
-        ).scalar()
+        value = conn.execute(self._sql.preference, {"person_key": key, "name": name}).scalar()
         return default if value is None else str(value)
 
     def get_preference(self, user_id: str, name: str, default: str | None = None) -> str | None:
@@ -298,8 +271,8 @@ class SqlJournalStore:
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> None:
-            self._ensure_person(conn, key, datetime.now(UTC))
-            self._upsert(conn, preferences, {"person": key, "name": name, "value": value})
+            values = {"person": key, "name": name, "value": value}
+            self._write_for_person(conn, key, datetime.now(UTC), self._sql.set_preference, values)
 
         self._run(work, write=True)
 
@@ -308,6 +281,7 @@ class SqlJournalStore:
         now = _utc(now)
         key = self.person_key(user_id)
         values: dict[str, Any] = {
+            "person": key,
             "token": token,
             "offset_ms": max(0, int(offset_ms)),
             "finished": finished,
@@ -315,14 +289,13 @@ class SqlJournalStore:
         }
 
         def work(conn: Connection) -> None:
-            self._ensure_person(conn, key, now)
-            self._upsert(conn, playback, {"person": key, **values})
+            self._write_for_person(conn, key, now, self._sql.save_playback, values)
 
         self._run(work, write=True)
 
     def get_playback(self, user_id: str) -> Playback | None:
         key = self.person_key(user_id)
-        row = self._run(lambda conn: conn.execute(sa.select(playback).where(playback.c.person == key)).first())
+        row = self._run(lambda conn: conn.execute(self._sql.get_playback, {"person_key": key}).first())
         if row is None:
             return None
         return Playback(row.token, int(row.offset_ms), bool(row.finished), _aware(row.updated_at))  # type: ignore[arg-type]
@@ -330,31 +303,21 @@ class SqlJournalStore:
     # ---- the person's data --------------------------------------------------------------------
     def holdings(self, user_id: str) -> Holdings:
         key = self.person_key(user_id)
-
-        def count(conn: Connection, table: sa.Table) -> int:
-            return int(
-                conn.execute(sa.select(sa.func.count()).select_from(table).where(table.c.person == key)).scalar_one()
-            )
-
-        def work(conn: Connection) -> Holdings:
-            first_seen = conn.execute(sa.select(people.c.first_seen).where(people.c.key == key)).scalar()
-            return Holdings(
-                gratitude_entries=count(conn, gratitude),
-                checkins=count(conn, checkins),
-                practices=count(conn, practices),
-                has_playback=count(conn, playback) > 0,
-                first_seen=_aware(first_seen),
-            )
-
-        return self._run(work)
+        row = self._run(lambda conn: conn.execute(self._sql.counts, {"person_key": key}).one())
+        return Holdings(
+            gratitude_entries=int(row.gratitude),
+            checkins=int(row.checkins),
+            practices=int(row.practices),
+            has_playback=int(row.playback) > 0,
+            first_seen=_aware(row.first_seen),
+        )
 
     def forget(self, user_id: str) -> None:
         key = self.person_key(user_id)
 
         def work(conn: Connection) -> None:
-            for table in (gratitude, checkins, practices, preferences, playback, attributes):
-                conn.execute(table.delete().where(table.c.person == key))
-            conn.execute(people.delete().where(people.c.key == key))
+            for statement in self._sql.forget:
+                conn.execute(statement, {"person_key": key})
 
         self._run(work, write=True)
 
@@ -362,9 +325,7 @@ class SqlJournalStore:
     def get_attributes(self, user_id: str) -> dict[str, Any]:
         """The person's saved attributes, or an empty dict."""
         key = self.person_key(user_id)
-        data = self._run(
-            lambda conn: conn.execute(sa.select(attributes.c.data).where(attributes.c.person == key)).scalar()
-        )
+        data = self._run(lambda conn: conn.execute(self._sql.get_attributes, {"person_key": key}).scalar())
         if data is None:
             return {}
         loaded = json.loads(data)
@@ -382,19 +343,19 @@ class SqlJournalStore:
         when = _utc(now) if now else datetime.now(UTC)
 
         def work(conn: Connection) -> None:
-            self._ensure_person(conn, key, when)
-            self._upsert(conn, attributes, {"person": key, "data": data, "updated_at": when})
+            values = {"person": key, "data": data, "updated_at": when}
+            self._write_for_person(conn, key, when, self._sql.save_attributes, values)
 
         self._run(work, write=True)
 
     def delete_attributes(self, user_id: str) -> None:
         key = self.person_key(user_id)
-        self._run(lambda conn: conn.execute(attributes.delete().where(attributes.c.person == key)), write=True)
+        self._run(lambda conn: conn.execute(self._sql.delete_attributes, {"person_key": key}), write=True)
 
     def healthy(self) -> bool:
         """True when the database answers a query on the journal's tables."""
         try:
-            self._run(lambda conn: conn.execute(sa.select(people.c.key).limit(1)).all())
+            self._run(lambda conn: conn.execute(self._sql.healthy).all())
         except StoreUnavailable:
             return False
         return True

@@ -45,3 +45,18 @@ def test_percentiles_are_nearest_rank() -> None:
     assert percentile(values, 1.0) == 100.0
     assert percentile([7.0], 0.99) == 7.0
     assert percentile([], 0.5) == 0.0
+
+
+def test_the_in_process_turn_benchmark_reports_every_turn_for_every_app() -> None:
+    from skill.bench.serve import TURNS
+    from skill.bench.turns import measure_turns
+
+    figures = measure_turns(requests=3, rounds=1, warmup=1)
+    assert figures.labels == ["baseline", "skill", "skill+verify"]
+    for label in figures.labels:
+        for name in [t.name for t in TURNS] + ["mix"]:
+            result = figures.results[(label, name)]
+            assert 0 < result["p50_ms"] <= result["p99_ms"], (label, name, result)
+            assert result["mean_ms"] > 0
+    report = figures.report()
+    assert "| breathing |" in report and "skill/baseline mean" in report

@@ -82,3 +82,58 @@ def test_the_certificate_cache_stays_at_its_size_when_many_chain_urls_arrive(
     ask(urls[0])
     assert fetched[-1] == urls[0], "the oldest chain should have been evicted and fetched again"
     assert len(verifier._cache) == CACHE_SIZE
+
+
+def test_the_rendered_fragment_memo_stays_bounded_and_right(settings: Settings) -> None:
+    """Thousands of distinct data values: every answer is rendered right, the memo stays at its bound,
+    and a value that renders differently but compares equal (Markup) is never served from it."""
+    from markupsafe import Markup
+
+    from skill.speech import RENDER_MEMO_SIZE
+
+    speech = Speech(settings.templates_dir)
+    fresh = Speech(settings.templates_dir)
+    fresh._rendered = _NeverStored()  # type: ignore[assignment]
+    for n in range(3 * RENDER_MEMO_SIZE):
+        data = {"thing": f"the walk number {n} <&>", "count": n % 3 + 1}
+        said = speech.render("gratitude/thanks", "en-US", random.Random(n), **data)
+        assert said.ssml == fresh.render("gratitude/thanks", "en-US", random.Random(n), **data).ssml
+        assert len(speech._rendered) <= RENDER_MEMO_SIZE
+    repeated = speech.render("gratitude/thanks", "en-US", random.Random(1), thing="tea", count=1)
+    assert speech.render("gratitude/thanks", "en-US", random.Random(1), thing="tea", count=1) == repeated
+    plain = speech.render("gratitude/thanks", "en-US", random.Random(1), thing="<b>", count=1).ssml
+    marked = speech.render("gratitude/thanks", "en-US", random.Random(1), thing=Markup("<b>"), count=1).ssml
+    assert "&lt;b&gt;" in plain and "<b>" in marked
+
+
+class _NeverStored(dict):  # type: ignore[type-arg]
+    """A memo that keeps nothing: renders every time."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        return None
+
+
+def test_the_ssml_check_memo_stays_bounded_and_right() -> None:
+    from skill.speech import VALIDATION_MEMO_SIZE, _validate, _validate_memo, validate_ssml
+
+    for n in range(3 * VALIDATION_MEMO_SIZE):
+        ssml = f'<speak>Breathe in {n}. <break time="{n * 10}ms"/> <bad{n % 2}/></speak>'
+        problems = validate_ssml(ssml)
+        assert problems == _validate(ssml)
+        problems.append("changed by a caller")  # callers get their own list
+        assert validate_ssml(ssml) == _validate(ssml)
+        assert _validate_memo.cache_info().currsize <= VALIDATION_MEMO_SIZE
+
+
+def test_the_store_drivers_compiled_statements_stay_bounded(store: SqlJournalStore) -> None:
+    """Statements made on the fly (the store's own are made once) never grow the compiled-statement cache
+    past its bound, and each is run as itself."""
+    import sqlalchemy as sa
+
+    from skill.store.driver import PREPARED_SIZE
+
+    assert store._driver is not None
+    with store._driver.transaction(write=False) as conn:
+        for n in range(3 * PREPARED_SIZE):
+            assert conn.execute(sa.select(sa.literal(n).label("n"))).scalar() == n
+            assert len(store._driver._prepared) <= PREPARED_SIZE

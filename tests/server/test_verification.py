@@ -90,6 +90,40 @@ def test_the_chain_is_fetched_once_then_cached_until_it_expires(
     assert authority.fetched == [CERT_URL, CERT_URL]
 
 
+def test_a_warm_cache_answers_without_checking_the_url_or_the_chain_again(
+    make_verifier: Callable[..., RequestVerifier], authority: Authority, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A URL is cached only once it passed every check; later requests naming it check just the
+    signature (and a bad signature is still refused)."""
+    from skill import verification
+
+    checked: list[str] = []
+    real_check = verification.check_cert_url
+    monkeypatch.setattr(verification, "check_cert_url", lambda url: (checked.append(url), real_check(url))[1])
+    built: list[int] = []
+    real_builder = verification.x509v.PolicyBuilder
+    monkeypatch.setattr(verification.x509v, "PolicyBuilder", lambda: (built.append(1), real_builder())[1])
+    verifier = make_verifier()
+    for _ in range(5):
+        body, headers = signed(launch(), authority.leaf_key)
+        verifier.verify_body(body, headers)
+    assert checked == [CERT_URL] and built == [1] and authority.fetched == [CERT_URL]
+    body, headers = signed(launch(), authority.leaf_key)
+    with pytest.raises(VerificationError, match="does not match"):
+        verifier.verify_body(body + b" ", headers)
+
+
+def test_a_refused_url_is_never_cached(make_verifier: Callable[..., RequestVerifier], authority: Authority) -> None:
+    verifier = make_verifier()
+    url = "https://s3.amazonaws.com/echo.api/../x"
+    authority.serve(url, authority.chain())
+    for _ in range(2):
+        body, headers = signed(launch(), authority.leaf_key, url)
+        with pytest.raises(VerificationError, match="/echo.api/"):
+            verifier.verify_body(body, headers)
+    assert not verifier._cache and authority.fetched == []
+
+
 def test_the_cache_holds_a_bounded_number_of_urls(
     make_verifier: Callable[..., RequestVerifier], authority: Authority
 ) -> None:

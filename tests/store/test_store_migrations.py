@@ -165,3 +165,61 @@ def test_every_version_can_be_undone_and_redone(journal_settings: Settings) -> N
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def index_names(engine: sa.Engine, table: str) -> set[str]:
+    with engine.connect() as conn:
+        return {ix["name"] for ix in sa.inspect(conn).get_indexes(table) if ix["name"]}
+
+
+def test_a_second_version_journal_gets_the_person_and_time_indexes_in_place(journal_settings: Settings) -> None:
+    key = SqlJournalStore(make_engine(journal_settings.database_url), journal_settings.user_secret).person_key(USER)
+    write_first_version_data(journal_settings.database_url, key)
+    engine = make_engine(journal_settings.database_url)
+    upgrade(engine, "0002")
+    assert "ix_gratitude_entries_person" in index_names(engine, "gratitude_entries")
+    engine.dispose()
+
+    store = open_store(journal_settings)
+    assert current_revision(store.engine) == head_revision()
+    assert_data_survived(store)
+    assert index_names(store.engine, "gratitude_entries") >= {"ix_gratitude_entries_person_created_at"}
+    assert index_names(store.engine, "checkins") >= {"ix_checkins_person_created_at"}
+    assert index_names(store.engine, "practices") >= {"ix_practices_person_started_at", "ix_practices_open_lookup"}
+    for table, time_column in (
+        ("gratitude_entries", "created_at"),
+        ("checkins", "created_at"),
+        ("practices", "started_at"),
+    ):
+        assert f"ix_{table}_person" not in index_names(store.engine, table)
+        assert f"ix_{table}_{time_column}" not in index_names(store.engine, table)
+    store.start_practice(USER, "breathing", "box", WHEN)
+    store.complete_practice(USER, "breathing", "box", WHEN)
+    assert store.streak(USER, WHEN.date()) == 1
+    if store.engine.dialect.name == "sqlite":  # the planner uses them (PostgreSQL's choice depends on statistics)
+        from skill.store.statements import statements_for
+
+        with store.engine.connect() as conn:
+            for name, index in (
+                ("activity_days", "ix_practices_person_started_at"),
+                ("open_practice", "ix_practices_open_lookup"),
+            ):
+                compiled = getattr(statements_for("sqlite"), name).compile(store.engine)
+                params = compiled.construct_params(
+                    {"person_key": key, "since": WHEN, "until": WHEN, "kind": "b", "item": "x"}
+                )
+                plan = " ".join(
+                    str(row[-1])
+                    for row in conn.exec_driver_sql(
+                        "EXPLAIN QUERY PLAN " + str(compiled), tuple(params[k] for k in compiled.positiontup or [])
+                    )
+                )
+                assert f"COVERING INDEX {index}" in plan and "SCAN practices" not in plan, (name, plan)
+    store.engine.dispose()
+
+    engine = make_engine(journal_settings.database_url)
+    downgrade(engine, "0002")
+    assert "ix_practices_person" in index_names(engine, "practices")
+    assert "ix_practices_open_lookup" not in index_names(engine, "practices")
+    assert "ix_practices_started_at" in index_names(engine, "practices")
+    engine.dispose()

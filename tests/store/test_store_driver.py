@@ -1,0 +1,141 @@
+"""SQLite: statements run straight on the driver store and read exactly what SQLAlchemy would."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from skill.config import Settings
+from skill.store import StoreUnavailable
+from skill.store.driver import DriverConnection
+from skill.store.engine import open_store
+from skill.store.sql import SqlJournalStore
+
+T0 = datetime(2026, 3, 10, 9, 30, 15, 123456, tzinfo=UTC)
+USERS = ["amzn1.ask.account.A", "amzn1.ask.account.B"]
+
+
+def exercise(store: SqlJournalStore) -> list[object]:
+    """Every method, twice over two people and odd times; what each returned."""
+    out: list[object] = []
+    for n, user in enumerate(USERS):
+        t = T0 + timedelta(days=n, microseconds=n)
+        out.append(store.add_gratitude(user, "tea <&> 'quoted' \\u00e9", t))
+        out.append(store.visit(user, t.astimezone(timezone(timedelta(hours=-5)))))
+        out.append(store.visit(user, t + timedelta(hours=3)))
+        out.append(store.add_checkin(user, None if n else "calm", "calm-ish", None if n else 4, t))
+        out.append(store.start_practice(user, "breathing", "box", t))
+        store.complete_practice(user, "breathing", "box", t + timedelta(minutes=4))
+        store.complete_practice(user, "meditation", "body-scan", t + timedelta(minutes=9))
+        store.set_preference(user, "streak", "off" if n else "on")
+        store.save_playback(user, "med:body-scan:10:1", 4200 + n, bool(n), t)
+        store.save_playback(user, "med:body-scan:10:2", 10, False, t + timedelta(seconds=1))
+        store.save_attributes(user, {"n": n, "last": "x"}, t)
+        out += [
+            store.visit(user, t + timedelta(days=1)),
+            store.gratitude_between(user, T0 - timedelta(days=1), T0 + timedelta(days=5)),
+            store.random_gratitude(user, T0 + timedelta(days=5)),
+            store.checkins_since(user, T0 - timedelta(days=1)),
+            store.streak(user, (t + timedelta(days=1)).date()),
+            store.streak(user, date(2020, 1, 1)),
+            store.get_preference(user, "streak"),
+            store.get_preference(user, "missing", "default"),
+            store.get_playback(user),
+            store.holdings(user),
+            store.get_attributes(user),
+            store.healthy(),
+        ]
+    store.delete_attributes(USERS[0])
+    store.forget(USERS[1])
+    out += [store.holdings(u) for u in USERS]
+    return out
+
+
+def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in sorted(tables)}
+
+
+def test_the_driver_path_stores_and_returns_exactly_what_sqlalchemy_does(settings: Settings, tmp_path: Path) -> None:
+    results, files = [], []
+    for name in ("driver", "sqlalchemy"):
+        path = tmp_path / name / "journal.sqlite3"
+        store = open_store(settings.replace(database_url=f"sqlite:///{path}"))
+        if name == "sqlalchemy":
+            store._driver = None
+            store._row_first = False
+        else:
+            assert store._driver is not None
+            with store._tx(write=False) as conn:
+                assert isinstance(conn, DriverConnection)
+        results.append(exercise(store))
+        store.engine.dispose()
+        files.append(dump(path))
+    assert results[0] == results[1]
+    assert files[0] == files[1]
+    assert files[0]["gratitude_entries"]  # something was stored, as text times like '2026-03-10 09:30:15.123456'
+    assert files[0]["gratitude_entries"][0][3] == "2026-03-10 09:30:15.123456"
+
+
+def test_driver_errors_are_sqlalchemy_errors(settings: Settings, tmp_path: Path) -> None:
+    store = open_store(settings.replace(database_url=f"sqlite:///{tmp_path / 'j.sqlite3'}"))
+    with pytest.raises(sa.exc.IntegrityError):  # a bug stays a bug (NOT NULL), not an outage
+        store.add_checkin(USERS[0], "calm", None, 3, T0)  # type: ignore[arg-type]
+    assert store._driver is not None
+    with pytest.raises(sa.exc.OperationalError), store._driver.transaction(write=True) as conn:
+        conn.execute(sa.select(sa.text("nonsense FROM nowhere")))
+    with pytest.raises(StoreUnavailable), store._tx(write=True) as conn:  # what the store makes of it
+        conn.execute(sa.select(sa.text("nonsense FROM nowhere")))
+    assert store.healthy() and store.holdings(USERS[0]).checkins == 0
+    store.engine.dispose()
+
+
+def test_the_streak_from_the_day_run_is_the_streak_from_every_row(settings: Settings, tmp_path: Path) -> None:
+    """SQLite reads only the run of days the streak needs; the streak is the one every row's day gives."""
+    import random
+
+    from skill.store.statements import activity_union
+
+    store = open_store(settings.replace(database_url=f"sqlite:///{tmp_path / 'j.sqlite3'}"))
+    rng = random.Random(5)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    users = [f"amzn1.ask.account.S{n}" for n in range(6)]
+    for n, user in enumerate(users):
+        day = start
+        for _ in range(rng.randrange(20, 120)):
+            day += timedelta(days=rng.choice([0, 1, 1, 1, 1, 2, 5]) if n else 1)
+            when = day + timedelta(
+                seconds=rng.choice([0, 86399, rng.randrange(86400)]), microseconds=rng.randrange(10**6)
+            )
+            [
+                store.add_gratitude,
+                lambda u, t, w: store.add_checkin(u, None, t, None, w),
+                lambda u, t, w: store.start_practice(u, "breathing", t, w),
+            ][rng.randrange(3)](user, "x", when)
+
+    def reference(user: str, today: date) -> int:
+        since = datetime.combine(today - timedelta(days=366), datetime.min.time(), UTC)
+        with store.engine.connect() as conn:
+            rows = conn.execute(activity_union("sqlite"), {"person_key": store.person_key(user), "since": since})
+            days = {date.fromisoformat(r[0]) for r in rows}
+        day = today if today in days else today - timedelta(days=1)
+        count = 0
+        while day in days:
+            count += 1
+            day -= timedelta(days=1)
+        return count
+
+    found = []
+    for user in [*users, "amzn1.ask.account.NOBODY"]:
+        for offset in range(0, 700, 7):
+            today = (start + timedelta(days=offset)).date()
+            streak = store.streak(user, today)
+            assert streak == reference(user, today), (user, today)
+            found.append(streak)
+    assert max(found) > 30 and 0 in found  # long runs and none were both met
+    store.engine.dispose()
