@@ -7,6 +7,7 @@ server keeps answering (gunicorn replaces the worker).
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import threading
@@ -59,7 +60,8 @@ def write(served: Served, n: int, burst: Burst) -> None:
         burst.status[n] = answer.status
         if answer.status == 200:
             assert answer.said[0] == "gratitude/thanks", answer.said
-    except (ConnectionError, OSError):
+    except (ConnectionError, OSError, http.client.HTTPException):
+        # the worker died before or while answering (a cut-off answer is an IncompleteRead)
         burst.status[n] = 0
     finally:
         burst.answered.release()
@@ -70,14 +72,15 @@ def burst_with_kills(served: Served) -> tuple[Burst, list[int]]:
     burst = Burst()
     killed: list[int] = []
     with ThreadPoolExecutor(CLIENTS) as pool:
-        for n in range(WRITES):
-            pool.submit(write, served, n, burst)
+        writes = [pool.submit(write, served, n, burst) for n in range(WRITES)]
         for k in range(1, KILLS + 1):
             for _ in range(WRITES * k // (KILLS + 1) - (WRITES * (k - 1) // (KILLS + 1))):
                 assert burst.answered.acquire(timeout=60), "the burst stalled"
             victim = served.wait_workers(2, exclude=tuple(killed))[0]
             os.kill(victim, signal.SIGKILL)
             killed.append(victim)
+    for done in writes:
+        done.result()  # a failure in a client thread (a wrong answer, say) is raised here, not lost
     return burst, killed
 
 
