@@ -146,12 +146,12 @@ class EnvelopeReader:
                 m = _LIST.match(type_name)
                 if m is None or "," in m.group(1):
                     return _always_unsure
-                return self._list_converter(m.group(1).strip())
+                return self._container_converter(list, m.group(1).strip())
             if type_name.startswith("dict("):
                 m = _DICT.match(type_name)
                 if m is None:
                     return _always_unsure
-                return self._dict_converter(m.group(2))
+                return self._container_converter(dict, m.group(2))
             native = DefaultSerializer.NATIVE_TYPES_MAPPING.get(type_name)
             cls: Any = native if native is not None else self._load_class(type_name)
         else:
@@ -181,32 +181,20 @@ class EnvelopeReader:
             self._classes[name] = cls
         return cls
 
-    def _list_converter(self, item_type: str) -> Convert:
+    def _container_converter(self, container: type[Any], item_type: str) -> Convert:
+        """A list or dict whose items are all of ``item_type`` (the item converter is made on first use)."""
         item: Convert | None = None
 
         def convert(value: Any, depth: int) -> Any:
             nonlocal item
             if value is None:
                 return None
-            if type(value) is not list or depth > MAX_DEPTH:
-                raise _Unsure("not a list")
+            if type(value) is not container or depth > MAX_DEPTH:
+                raise _Unsure(f"not a {container.__name__}")
             if item is None:
                 item = self._converter(item_type)
-            return [item(v, depth + 1) for v in value]
-
-        return convert
-
-    def _dict_converter(self, value_type: str) -> Convert:
-        item: Convert | None = None
-
-        def convert(value: Any, depth: int) -> Any:
-            nonlocal item
-            if value is None:
-                return None
-            if type(value) is not dict or depth > MAX_DEPTH:
-                raise _Unsure("not an object")
-            if item is None:
-                item = self._converter(value_type)
+            if container is list:
+                return [item(v, depth + 1) for v in value]
             return {k: item(v, depth + 1) for k, v in value.items()}
 
         return convert

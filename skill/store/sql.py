@@ -55,6 +55,16 @@ def _foreign_keys_enforced(engine: Engine) -> bool:
         return False  # unreachable now: the person is made first, which is right in any case
 
 
+def consecutive_days(days: set[date], today: date) -> int:
+    """The run of days in ``days`` ending today, or yesterday when today has nothing yet."""
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
 def _aware(value: datetime | None) -> datetime | None:
     """Times in UTC: SQLite hands back naive datetimes (stored as UTC), PostgreSQL its session's zone."""
     if value is None:
@@ -165,13 +175,7 @@ class SqlJournalStore:
     def _streak(self, conn: Connection, key: str, today: date) -> int:
         since = datetime.combine(today - timedelta(days=366), datetime.min.time(), UTC)
         until = datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC)
-        days = self._activity_days(conn, key, since, until)
-        day = today if today in days else today - timedelta(days=1)
-        count = 0
-        while day in days:
-            count += 1
-            day -= timedelta(days=1)
-        return count
+        return consecutive_days(self._activity_days(conn, key, since, until), today)
 
     def streak(self, user_id: str, today: date) -> int:
         key = self.person_key(user_id)

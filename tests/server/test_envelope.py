@@ -11,6 +11,7 @@ import copy
 import json
 import math
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -20,11 +21,13 @@ from ask_sdk_model import RequestEnvelope
 from dateutil.parser import parse as dateutil_parse
 from flask.testing import FlaskClient
 
+import skill.builder  # noqa: F401  (imports every handler module)
 from skill.app import create_app
 from skill.bench.serve import TURNS
 from skill.config import Settings
 from skill.endpoint import AlexaEndpoint, BadRequest
 from skill.envelope import FAST_REQUEST_TYPES, MAX_DEPTH, EnvelopeReader, _Unsure, parse_timestamp
+from skill.handlers.base import Handler
 from skill.sim.envelopes import EnvelopeFactory, Identity
 from skill.store.sql import SqlJournalStore
 from tests.conftest import envelope, intent
@@ -135,6 +138,16 @@ def test_every_request_type_the_skill_handles_is_read_fast_and_exactly() -> None
     reader, fast = EnvelopeReader(), fast_only(EnvelopeReader())
     for payload in envelopes:
         assert_same(fast.read(copy.deepcopy(payload)), reader.sdk_read(copy.deepcopy(payload)))
+
+
+def test_the_fast_request_types_are_exactly_those_the_handlers_answer() -> None:
+    def handler_classes(cls: type) -> Iterator[type]:
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from handler_classes(sub)
+
+    answered = {t for cls in handler_classes(Handler) for t in cls.request_types}
+    assert answered | {"IntentRequest"} == FAST_REQUEST_TYPES
 
 
 def test_the_payload_is_not_shared_with_the_envelope() -> None:

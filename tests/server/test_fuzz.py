@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from skill.app import create_app
 from skill.config import PROJECT_ROOT, Settings
+from skill.envelope import FAST_REQUEST_TYPES
 from skill.store.engine import open_store
 from tests.server.checks import assert_sane_answer
 
@@ -45,22 +46,8 @@ TYPE_WORDS = sorted(
         for word in [value["name"]["value"], *value["name"].get("synonyms", [])]
     }
 )
-REQUEST_TYPES = [
-    "LaunchRequest",
-    "IntentRequest",
-    "SessionEndedRequest",
-    "System.ExceptionEncountered",
-    "AudioPlayer.PlaybackStarted",
-    "AudioPlayer.PlaybackNearlyFinished",
-    "AudioPlayer.PlaybackFinished",
-    "AudioPlayer.PlaybackStopped",
-    "AudioPlayer.PlaybackFailed",
-    "PlaybackController.PlayCommandIssued",
-    "PlaybackController.PauseCommandIssued",
-    "PlaybackController.NextCommandIssued",
-    "AlexaSkillEvent.SkillDisabled",
-    "Unknown.Request",
-]
+# every request type the skill answers, and one it does not
+REQUEST_TYPES = [*sorted(FAST_REQUEST_TYPES), "Unknown.Request"]
 
 scalars = (
     st.none()

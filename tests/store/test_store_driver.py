@@ -13,7 +13,7 @@ from skill.config import Settings
 from skill.store import StoreUnavailable
 from skill.store.driver import DriverConnection
 from skill.store.engine import open_store
-from skill.store.sql import SqlJournalStore
+from skill.store.sql import SqlJournalStore, consecutive_days
 
 T0 = datetime(2026, 3, 10, 9, 30, 15, 123456, tzinfo=UTC)
 USERS = ["amzn1.ask.account.A", "amzn1.ask.account.B"]
@@ -123,12 +123,7 @@ def test_the_streak_from_the_day_run_is_the_streak_from_every_row(settings: Sett
         with store.engine.connect() as conn:
             rows = conn.execute(activity_union("sqlite"), {"person_key": store.person_key(user), "since": since})
             days = {date.fromisoformat(r[0]) for r in rows}
-        day = today if today in days else today - timedelta(days=1)
-        count = 0
-        while day in days:
-            count += 1
-            day -= timedelta(days=1)
-        return count
+        return consecutive_days(days, today)  # the same count, from every row's day
 
     found = []
     for user in [*users, "amzn1.ask.account.NOBODY"]:
