@@ -25,6 +25,7 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder
 
+from skill.bench.loadgen import percentile
 from skill.bench.serve import APPLICATION_ID, TURNS, Turn
 from skill.bench.signing import TestAuthority
 
@@ -89,11 +90,6 @@ def time_turn(target: InProcess, turn: Turn, count: int, start: int) -> list[flo
         if not status.startswith("200"):
             raise RuntimeError(f"{target.label} answered {turn.name} with {status}: {answer[:200]!r}")
     return spent
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered) + 0.5)) - 1))]
 
 
 @contextlib.contextmanager
@@ -221,6 +217,6 @@ def _measure(
 def _figures(spent: list[float]) -> dict[str, float]:
     return {
         "mean_ms": statistics.fmean(spent) * 1000,
-        "p50_ms": _percentile(spent, 0.50) * 1000,
-        "p99_ms": _percentile(spent, 0.99) * 1000,
+        "p50_ms": percentile(sorted(spent), 0.50) * 1000,
+        "p99_ms": percentile(sorted(spent), 0.99) * 1000,
     }
