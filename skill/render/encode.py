@@ -68,7 +68,9 @@ def pcm_chunks(samples: np.ndarray, chunk: int = CHUNK) -> Iterable[bytes]:
 def pcm_blocks(blocks: Iterable[np.ndarray]) -> Iterable[bytes]:
     """Each float block (-1..1) as 16-bit little-endian PCM."""
     for block in blocks:
-        yield np.round(np.clip(block, -1.0, 32767 / 32768) * 32767).astype("<i2").tobytes()
+        scaled = np.clip(block, -1.0, 32767 / 32768)
+        scaled *= 32767
+        yield np.rint(scaled, out=scaled).astype("<i2").tobytes()
 
 
 def encode(

@@ -12,12 +12,12 @@ on single sentences.
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import numpy as np
 import pyloudnorm
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import firwin
+from scipy.signal import firwin, sosfilt
 
 TARGET_LUFS = -14.0
 OVERSAMPLE = 4
@@ -28,16 +28,18 @@ ABSOLUTE_GATE, RELATIVE_GATE = -70.0, -10.0
 
 
 @functools.lru_cache(maxsize=4)
-def _k_filters(rate: int) -> tuple[Any, ...]:
-    return tuple(pyloudnorm.Meter(rate)._filters.values())
+def _k_sections(rate: int) -> np.ndarray:
+    """pyloudnorm's BS.1770 K-weighting stages at ``rate`` as second-order sections (gains folded in)."""
+    rows = []
+    for stage in pyloudnorm.Meter(rate)._filters.values():
+        b, a = stage.generate_coefficients()
+        rows.append(np.concatenate((np.asarray(b) * stage.passband_gain, a)))
+    return np.array(rows)
 
 
 def k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
-    """``x`` through pyloudnorm's BS.1770 K-weighting filter stages."""
-    y = np.asarray(x, dtype=np.float64)
-    for stage in _k_filters(rate):
-        y = stage.apply_filter(y)
-    return y
+    """``x`` through the K-weighting filter: pyloudnorm's stages, run as one cascade (same numbers)."""
+    return sosfilt(_k_sections(rate), np.asarray(x, dtype=np.float64))
 
 
 def block_count(samples: int, rate: int) -> int:
@@ -131,9 +133,9 @@ def true_peak_per_sample(x: np.ndarray, floor_db: float) -> np.ndarray:
     near = np.flatnonzero(loud)
     if near.size == 0:
         return peaks
-    index = near[:, None] + np.arange(-HALF_TAPS, HALF_TAPS + 1)
-    inside = (index >= 0) & (index < x.size)
-    windows = np.where(inside, x[np.clip(index, 0, x.size - 1)], 0.0).astype(np.float64)
+    padded = np.zeros(x.size + 2 * HALF_TAPS)
+    padded[HALF_TAPS:-HALF_TAPS] = x
+    windows = sliding_window_view(padded, 2 * HALF_TAPS + 1)[near]  # x[n-10 : n+11], zero outside x
     peaks[near] = np.maximum(peaks[near], np.abs(windows @ _phases()).max(axis=1))
     return peaks
 

@@ -99,11 +99,13 @@ class Programme:
         self._longest = max((p.samples.size for p in self.pieces), default=0)
         self.bed = bed  # one period of the bed at its level, or None
         self.bed_fade = max(1, bed_fade)
+        self._fade = 0.5 - 0.5 * np.cos(np.pi * np.arange(self.bed_fade + 1) / self.bed_fade)
+        self._bed_twice = None if bed is None else np.concatenate((bed, bed))  # any stretch up to a period
 
     def bed_envelope(self, positions: np.ndarray) -> np.ndarray:
         """The bed's fade in and out (raised cosine) at sample ``positions``."""
-        edge = np.minimum(positions, self.total - positions).astype(np.float64) / self.bed_fade
-        return np.where(edge >= 1.0, 1.0, 0.5 - 0.5 * np.cos(np.pi * np.clip(edge, 0.0, 1.0)))
+        edge = np.clip(np.minimum(positions, self.total - positions), 0, self.bed_fade)
+        return self._fade[edge]
 
     def render(self, start: int, stop: int) -> np.ndarray:
         """Samples ``start`` to ``stop`` of the programme (float32)."""
@@ -111,11 +113,14 @@ class Programme:
         out = np.zeros(max(0, stop - start), dtype=np.float32)
         if out.size == 0:
             return out
-        if self.bed is not None:
+        if self.bed is not None and self._bed_twice is not None:
             period = self.bed.size
-            offset = start % period
-            reps = -(-(offset + out.size) // period)
-            out += np.tile(self.bed, reps)[offset : offset + out.size]
+            at = 0
+            while at < out.size:  # one pass when the stretch is no longer than the loop
+                offset = (start + at) % period
+                n = min(out.size - at, period)
+                out[at : at + n] += self._bed_twice[offset : offset + n]
+                at += n
             if start < self.bed_fade or stop > self.total - self.bed_fade:
                 out *= self.bed_envelope(np.arange(start, stop)).astype(np.float32)
         first = bisect.bisect_left(self._starts, start - self._longest)
@@ -129,7 +134,9 @@ class Programme:
     def chunks(self, gain: float = 1.0, size: int = CHUNK) -> Iterator[np.ndarray]:
         """The whole programme times ``gain``, a stretch at a time."""
         for start in range(0, self.total, size):
-            yield self.render(start, start + size) * np.float32(gain)
+            block = self.render(start, start + size)
+            block *= np.float32(gain)
+            yield block
 
     def busy_spans(self, pad: int) -> list[tuple[int, int]]:
         """Stretches holding a sentence or a bell, widened by ``pad`` samples and merged."""

@@ -265,7 +265,20 @@ def _terminate_gracefully(*_: object) -> None:
     raise SystemExit(143)
 
 
+def one_numeric_thread() -> Any:
+    """Keep numpy's BLAS to one thread: the studio runs its own workers, and an idle BLAS thread spins.
+
+    The true-peak measure is a matrix product; with a BLAS thread per core, each product leaves threads
+    busy-waiting for more work, which cost a single render about half its own CPU time and took a core
+    from the other worker under ``--jobs 2``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _worker_init() -> None:
+    one_numeric_thread()
     signal.signal(signal.SIGTERM, _terminate_gracefully)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
 
@@ -284,6 +297,8 @@ def synthesise_missing(jobs: list[Job], options: RenderOptions, report: RenderRe
     t0 = time.perf_counter()
     progress("tts-start", None, float(len(todo)))
     with EnginePool(options.engine, jobs=options.jobs, timeout=options.tts_timeout) as pool:
+        pool.launch(len(todo))
+        load_render_stages()  # while the engines load
         for result in pool.synthesise(todo):
             cache.put(result.key, result.samples, result.rate)
             report.synthesised += 1
@@ -291,6 +306,12 @@ def synthesise_missing(jobs: list[Job], options: RenderOptions, report: RenderRe
             progress("tts", None, 1.0)
     report.tts_seconds = time.perf_counter() - t0
     progress("tts-done", None, 0.0)
+
+
+def load_render_stages() -> None:
+    """Import the stages a file is rendered with (scipy.signal alone takes most of a second), once, in
+    this process: render workers forked from it then start with them loaded."""
+    from skill.render import captions, encode, level, mix  # noqa: F401
 
 
 def render(options: RenderOptions, progress: Progress | None = None) -> RenderReport:
@@ -315,8 +336,10 @@ def render(options: RenderOptions, progress: Progress | None = None) -> RenderRe
     options.out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_parts(options.out_dir)
     previous = signal.signal(signal.SIGTERM, _terminate_gracefully)
+    blas = one_numeric_thread()
     try:
         synthesise_missing([job for job, _ in todo], options, report, say)
+        load_render_stages()
         todo.sort(key=lambda jk: -jk[0].estimate_seconds())
         say("render-start", None, sum(job.estimate_seconds() for job, _ in todo))
 
@@ -353,6 +376,7 @@ def render(options: RenderOptions, progress: Progress | None = None) -> RenderRe
                             process.terminate()
                     raise
     finally:
+        blas.restore_original_limits()
         signal.signal(signal.SIGTERM, previous)
     report.seconds = time.perf_counter() - started
     return report

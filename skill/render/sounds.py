@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 # inharmonic partials of a small singing bowl: (ratio to the fundamental, amplitude, decay time in s)
@@ -28,11 +30,12 @@ def bell(rate: int, kind: str = "open", seconds: float = 9.0) -> np.ndarray:
     return (level * out / np.max(np.abs(out))).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=4)
 def bed_loop(rate: int, seconds: float = 12.0, seed: int = 7) -> np.ndarray:
     """A loop of soft, low-passed noise with a slow swell, exactly periodic so it repeats without a seam.
 
     Built in the frequency domain: shaped magnitudes and random phases on the loop's own harmonic grid,
-    so the inverse FFT is one period of a periodic signal. RMS is 1.0.
+    so the inverse FFT is one period of a periodic signal. RMS is 1.0. The same array every time (read-only).
     """
     n = int(round(seconds * rate))
     rng = np.random.default_rng(seed)
@@ -46,4 +49,6 @@ def bed_loop(rate: int, seconds: float = 12.0, seed: int = 7) -> np.ndarray:
     t = np.arange(n) / n
     swell = 0.75 + 0.25 * np.sin(2 * np.pi * 2 * t)  # two slow swells per loop, also periodic
     out = noise * swell
-    return (out / np.sqrt(np.mean(out**2))).astype(np.float32)
+    loop = (out / np.sqrt(np.mean(out**2))).astype(np.float32)
+    loop.setflags(write=False)
+    return loop

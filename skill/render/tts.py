@@ -14,6 +14,7 @@ import io
 import multiprocessing as mp
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -207,6 +208,8 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 
 
 def _worker(spec: EngineSpec, conn: Connection, scratch: str | None = None) -> None:
+    # the espeak driver prints a line per file, now and then from its own thread after synth() returned
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the worker
     if scratch:
         tempfile.tempdir = scratch  # the engine's temporary files go where the pool removes them
     try:
@@ -264,6 +267,8 @@ class EnginePool:
         # speech library's threads and locks) can hang before it speaks
         self._ctx: Any = mp.get_context("forkserver" if os.name == "posix" else "spawn")
         self._workers: list[_Worker] = []
+        self._starting: list[tuple[Any, Connection]] = []  # launched, not yet known to be ready
+        self._spare: tuple[Any, Connection] | None = None  # a replacement, launched ahead of need
         self.voice_id = ""
         self._scratch: Path | None = None  # the workers' temporary folder, removed on close
 
@@ -299,11 +304,17 @@ class EnginePool:
     def _spawn(self) -> _Worker:
         return self._ready(*self._launch())
 
-    def start(self, count: int | None = None) -> str:
-        """Start the workers (at most ``count``, all at once); returns the engine's voice id."""
+    def launch(self, count: int | None = None) -> None:
+        """Begin starting the workers (at most ``count``) without waiting for them: an engine takes a
+        second or so to load, which the caller may spend on other work before :meth:`start`."""
         self.spec.check_installed()
         want = self.jobs if count is None else max(1, min(self.jobs, count))
-        launched = [self._launch() for _ in range(want - len(self._workers))]
+        self._starting += [self._launch() for _ in range(want - len(self._workers) - len(self._starting))]
+
+    def start(self, count: int | None = None) -> str:
+        """Start the workers (at most ``count``, all at once); returns the engine's voice id."""
+        self.launch(count)
+        launched, self._starting = self._starting, []
         try:
             for process, conn in launched:
                 self._workers.append(self._ready(process, conn))
@@ -314,10 +325,15 @@ class EnginePool:
         return self.voice_id
 
     def _replace(self, worker: _Worker) -> _Worker:
+        """A fresh worker in place of ``worker``. pyttsx3 now and then leaves an engine that keeps
+        writing empty files, and only a new process cures it; when one worker has needed replacing,
+        others will, so a spare is kept loading in the background from then on."""
         with contextlib.suppress(Exception):
             worker.process.kill()
             worker.process.join(5)
-        fresh = self._spawn()
+        spare, self._spare = self._spare, None
+        fresh = self._ready(*spare) if spare else self._spawn()
+        self._spare = self._launch()
         self._workers[self._workers.index(worker)] = fresh
         return fresh
 
@@ -368,6 +384,9 @@ class EnginePool:
                 pending.append((key, text, prosody))
 
     def close(self) -> None:
+        for process, _ in self._starting + ([self._spare] if self._spare else []):
+            process.kill()
+        self._starting, self._spare = [], None
         for worker in self._workers:
             with contextlib.suppress(Exception):
                 worker.conn.send(None)
