@@ -1,14 +1,15 @@
 """`kindness bench render`: the studio's render time against the work it cannot avoid.
 
 In one run, on fresh folders:
-1. the library rendered with ``--jobs 1`` (and WAV copies, whose writing time is taken out again);
-2. the library rendered with ``--jobs 2`` on fresh folders (the parallel speed-up);
-3. the same render repeated with nothing changed (in process, and as a ``kindness render`` process);
-4. the unavoidable work: the raw engine time for every unique sentence (one engine, in this process,
-   one sentence after another) plus ffmpeg's time to encode the finished WAVs to the library's MP3s.
+0. (not timed) the library rendered once with ``--wav``: the finished programmes as WAV files;
+1. the library rendered with ``--jobs 1``;
+2. the unavoidable work: ffmpeg's time to encode those WAVs to the library's MP3s, plus the raw engine
+   time for every unique sentence (one engine, in this process, one sentence after another);
+3. the library rendered with ``--jobs 2`` (the parallel speed-up);
+4. the ``--wav`` render repeated with nothing changed (in process, and as a ``kindness render`` process).
 
-Steps 1 and 2 alternate ``--repeat`` times, and step 4 is repeated as often; every figure is the best
-of its runs (a shared machine only ever adds time), and the JSON lists every run.
+Steps 1 to 3 take turns ``--repeat`` times, each render on fresh folders (its own cache too); every
+figure is the best of its runs (a shared machine only ever adds time), and the JSON lists every run.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ def compliance(out: Path) -> dict[str, float]:
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
+    if not 1 <= args.repeat <= 10:
+        parser().error("--repeat must be 1..10")
     from skill.render.pipeline import RenderOptions, render, speech_key
     from skill.render.plan import plan, select
     from skill.render.tts import EngineSpec
@@ -115,37 +118,37 @@ def main(argv: list[str]) -> int:
             lengths=lengths,
         )
 
-    if not 1 <= args.repeat <= 10:
-        parser().error("--repeat must be 1..10")
     try:
-        ones, twos = [], []
+        jobs = select(plan(settings.templates_dir), args.only, None)
+        jobs = [j for j in jobs if not lengths or j.length_min in lengths]
+        unique = {speech_key(spec, s): s for job in jobs for s in job.speech()}
+        # the finished programmes as WAV files, which the encode baseline starts from (not timed)
+        render(options("wav", 1, wav=True))
+        ones, twos, tts_runs, enc_runs = [], [], [], []
         for run in range(args.repeat):
-            # the first --jobs 1 folder is kept: the re-render and the encode baseline use it
-            name = "jobs1" if run == 0 else f"jobs1-{run}"
-            report = render(options(name, 1, wav=True))
-            ones.append((report.seconds - report.stages.get("wav", 0.0), report))
+            # the parts take turns, so a slow spell of a shared machine falls on each of them alike
+            name = "jobs1" if run == 0 else f"jobs1-{run}"  # the first is kept for --check
+            report = render(options(name, 1, wav=False))
+            ones.append((report.seconds, report))
+            enc_runs.append(encode_seconds(root / "wav"))
+            tts_runs.append(raw_engine_seconds(args.engine, list(unique.values())))
             twos.append(render(options(f"jobs2-{run}", 2, wav=False)).seconds)
             if run:
                 shutil.rmtree(root / name, ignore_errors=True)
             shutil.rmtree(root / f"jobs2-{run}", ignore_errors=True)
         render_1, one = min(ones, key=lambda pair: pair[0])
-        render_2 = min(twos)
-        command = [sys.executable, "-m", "skill.cli", "render", "--out", str(root / "jobs1"), "--jobs", "1", "--quiet"]
+        render_2, tts, enc = min(twos), min(tts_runs), min(enc_runs)
+        command = [sys.executable, "-m", "skill.cli", "render", "--out", str(root / "wav"), "--jobs", "1", "--quiet"]
         command += ["--engine", args.engine, "--wav"] + (["--only", args.only] if args.only else [])
         if len(lengths) == 1:
             command += ["--length", str(lengths[0])]
         noop_runs = []
-        noop_inprocess = min(render(options("jobs1", 1, wav=True)).seconds for _ in range(3))
+        noop_inprocess = min(render(options("wav", 1, wav=True)).seconds for _ in range(3))
         if len(lengths) <= 1:
             for _ in range(3):
                 started = time.perf_counter()
                 subprocess.run(command, check=True, capture_output=True)
                 noop_runs.append(time.perf_counter() - started)
-        jobs = select(plan(settings.templates_dir), args.only, None)
-        jobs = [j for j in jobs if not lengths or j.length_min in lengths]
-        unique = {speech_key(spec, s): s for job in jobs for s in job.speech()}
-        tts = min(raw_engine_seconds(args.engine, list(unique.values())) for _ in range(args.repeat))
-        enc = min(encode_seconds(root / "jobs1") for _ in range(args.repeat))
         audio_minutes = sum(job.estimate_seconds() for job in jobs) / 60
         figures: dict[str, Any] = {
             "files": len(one.rendered),
@@ -156,6 +159,8 @@ def main(argv: list[str]) -> int:
             "runs": args.repeat,
             "render_jobs1_runs_s": [round(seconds, 2) for seconds, _ in ones],
             "render_jobs2_runs_s": [round(seconds, 2) for seconds in twos],
+            "raw_tts_runs_s": [round(seconds, 2) for seconds in tts_runs],
+            "ffmpeg_encode_runs_s": [round(seconds, 2) for seconds in enc_runs],
             "raw_tts_s": round(tts, 2),
             "ffmpeg_encode_s": round(enc, 2),
             "ratio_jobs1": round(render_1 / (tts + enc), 3),

@@ -1,0 +1,74 @@
+"""The speech engines' worker processes: hung engines replaced, unused ones stopped, numerics on one thread."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from skill.render.pipeline import one_numeric_thread
+from skill.render.timeline import Prosody
+from skill.render.tts import EnginePool, EngineSpec
+
+pytestmark = pytest.mark.slow
+
+SENTENCES = [
+    ("first", "Let yourself settle for a moment.", Prosody()),
+    ("second", "Breathe in slowly, and out again.", Prosody(rate=0.9)),
+    ("third", "May you be kind to yourself today.", Prosody()),
+]
+
+
+def _gone(process: object, within_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while process.is_alive():  # type: ignore[attr-defined]
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_a_hung_engine_is_replaced_and_every_sentence_still_arrives() -> None:
+    with EnginePool(EngineSpec("pyttsx3"), jobs=1, timeout=3.0) as pool:
+        pool.start()
+        hung = pool._workers[0].process
+        os.kill(hung.pid, signal.SIGSTOP)  # an engine that stops answering, as pyttsx3 sometimes does
+        try:
+            results = {r.key: r for r in pool.synthesise(SENTENCES)}
+        finally:
+            if hung.is_alive():
+                os.kill(hung.pid, signal.SIGCONT)
+        assert sorted(results) == ["first", "second", "third"]
+        for result in results.values():
+            assert result.samples.size > result.rate // 4  # at least a quarter second of speech
+            assert float(np.max(np.abs(result.samples))) > 0.05
+        assert _gone(hung)
+        workers = [w.process for w in pool._workers]
+    assert all(_gone(p) for p in workers)
+
+
+def test_engines_launched_but_never_used_are_stopped_on_close() -> None:
+    pool = EnginePool(EngineSpec("pyttsx3"), jobs=2)
+    pool.launch(2)
+    launched = [process for process, _ in pool._starting]
+    assert len(launched) == 2
+    pool.close()
+    assert all(_gone(p) for p in launched)
+
+
+def test_a_render_keeps_numpy_to_one_blas_thread_and_gives_the_setting_back() -> None:
+    def blas_threads() -> list[int]:
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    before = blas_threads()
+    assert before, "numpy's BLAS library should be loaded"
+    limits = one_numeric_thread()
+    try:
+        assert blas_threads() == [1] * len(before)
+    finally:
+        limits.restore_original_limits()
+    assert blas_threads() == before
