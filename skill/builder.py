@@ -30,6 +30,7 @@ from skill.handlers import (
 )
 from skill.handlers.base import VOICE_ATTRIBUTE, intent_name, locale_of
 from skill.handlers.deps import Deps, utc_now
+from skill.handlers.dispatch import IndexedRequestMapper
 from skill.handlers.reply import OfferRequestInterceptor, OfferResponseInterceptor
 from skill.speech import Speech
 from skill.store.api import JournalStore
@@ -119,4 +120,7 @@ def build_skill(
         builder.add_request_handler(handler)
     for exception_handler in errors.exception_handlers(deps):
         builder.add_exception_handler(exception_handler)
-    return builder.create()
+    skill = builder.create()
+    dispatcher = skill.request_dispatcher
+    dispatcher.request_mappers = [IndexedRequestMapper(m.request_handler_chains) for m in dispatcher.request_mappers]
+    return skill

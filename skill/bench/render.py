@@ -4,7 +4,7 @@ In one run, on fresh folders:
 0. (not timed) the library rendered once with ``--wav``: the finished programmes as WAV files;
 1. the library rendered with ``--jobs 1``;
 2. the unavoidable work: ffmpeg's time to encode those WAVs to the library's MP3s, plus the raw engine
-   time for every unique sentence (one engine, in this process, one sentence after another);
+   time for every unique sentence (one engine, one sentence after another, timed inside the engine);
 3. the library rendered with ``--jobs 2`` (the parallel speed-up);
 4. the ``--wav`` render repeated with nothing changed (in process, and as a ``kindness render`` process).
 
@@ -42,15 +42,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def raw_engine_seconds(engine: str, sentences: list) -> float:
-    """Seconds the engine itself spends on ``sentences`` (start-up excluded)."""
-    from skill.render.tts import EngineSpec, open_engine
+    """Seconds the engine itself spends speaking ``sentences``, each once: the time inside the engine
+    for each sentence, summed (start-up, a warm-up sentence and any failed attempt left out)."""
+    from skill.render.tts import EnginePool, EngineSpec
 
-    tts = open_engine(EngineSpec(engine))
-    tts.synth("Warm up.", sentences[0].prosody)
-    started = time.perf_counter()
-    for sentence in sentences:
-        tts.synth(sentence.text, sentence.prosody)
-    return time.perf_counter() - started
+    with EnginePool(EngineSpec(engine), jobs=1) as pool:
+        list(pool.synthesise([("warm-up", "Warm up.", sentences[0].prosody)]))
+        requests = [(str(n), sentence.text, sentence.prosody) for n, sentence in enumerate(sentences)]
+        return sum(result.engine_seconds for result in pool.synthesise(requests))
 
 
 def encode_seconds(out: Path) -> float:

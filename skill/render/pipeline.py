@@ -237,7 +237,8 @@ def render_job(job: Job, options: RenderOptions, key: str) -> tuple[dict[str, An
         wav = encode.PROFILES["wav"]
         encode.encode(encode.pcm_blocks(programme.chunks(gain)), MIX_RATE, wav, options.out_dir / wav_rel)
     t6 = time.perf_counter()
-    stages["wav"] = t6 - t5
+    if options.wav:
+        stages["wav"] = t6 - t5
     atomic_write_bytes(options.out_dir / job.captions, captions.webvtt(layout, job.title).encode())
     entry = LibraryEntry(
         id=job.id,
