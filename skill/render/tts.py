@@ -384,8 +384,9 @@ class EnginePool:
                 pending.append((key, text, prosody))
 
     def close(self) -> None:
-        for process, _ in self._starting + ([self._spare] if self._spare else []):
+        for process, conn in self._starting + ([self._spare] if self._spare else []):
             process.kill()
+            conn.close()
         self._starting, self._spare = [], None
         for worker in self._workers:
             with contextlib.suppress(Exception):
