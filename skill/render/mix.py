@@ -113,8 +113,8 @@ class Programme:
         out = np.zeros(max(0, stop - start), dtype=np.float32)
         if out.size == 0:
             return out
-        if self.bed is not None and self._bed_twice is not None:
-            period = self.bed.size
+        if self._bed_twice is not None:
+            period = self._bed_twice.size // 2
             at = 0
             while at < out.size:  # one pass when the stretch is no longer than the loop
                 offset = (start + at) % period

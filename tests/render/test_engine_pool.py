@@ -51,6 +51,23 @@ def test_a_hung_engine_is_replaced_and_every_sentence_still_arrives() -> None:
     assert all(_gone(p) for p in workers)
 
 
+def test_after_one_replacement_a_spare_engine_stands_ready_for_the_next() -> None:
+    with EnginePool(EngineSpec("pyttsx3"), jobs=1, timeout=3.0) as pool:
+        pool.start()
+        hung = []
+        for batch in (SENTENCES[:1], SENTENCES[1:]):
+            worker = pool._workers[0].process
+            os.kill(worker.pid, signal.SIGSTOP)
+            hung.append(worker)
+            results = list(pool.synthesise(batch))
+            assert sorted(r.key for r in results) == sorted(key for key, _, _ in batch)
+            assert all(r.samples.size > r.rate // 4 for r in results)
+            assert pool._spare is not None  # launched as soon as a worker needed replacing
+        spare = pool._spare[0]
+        assert all(_gone(p) for p in hung)
+    assert _gone(spare)  # an unused spare is stopped with the pool
+
+
 def test_engines_launched_but_never_used_are_stopped_on_close() -> None:
     pool = EnginePool(EngineSpec("pyttsx3"), jobs=2)
     pool.launch(2)
