@@ -384,10 +384,13 @@ class EnginePool:
                 pending.append((key, text, prosody))
 
     def close(self) -> None:
-        for process, conn in self._starting + ([self._spare] if self._spare else []):
+        unused = self._starting + ([self._spare] if self._spare else [])
+        self._starting, self._spare = [], None
+        for process, conn in unused:
             process.kill()
             conn.close()
-        self._starting, self._spare = [], None
+        for process, _ in unused:
+            process.join(2)  # gone before the scratch folder is removed, so it cannot write there after
         for worker in self._workers:
             with contextlib.suppress(Exception):
                 worker.conn.send(None)

@@ -73,8 +73,13 @@ def test_engines_launched_but_never_used_are_stopped_on_close() -> None:
     pool.launch(2)
     launched = [process for process, _ in pool._starting]
     assert len(launched) == 2
+    scratch = pool._scratch
+    assert scratch is not None
+    time.sleep(0.3)  # the engines are loading, and about to make their temporary folders in it
     pool.close()
     assert all(_gone(p) for p in launched)
+    time.sleep(0.5)
+    assert not scratch.exists()  # nothing an engine made while it was being stopped is left behind
 
 
 def test_a_render_keeps_numpy_to_one_blas_thread_and_gives_the_setting_back() -> None:

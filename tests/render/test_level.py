@@ -36,7 +36,10 @@ def test_true_peak_equals_four_times_oversampling_with_resample_poly() -> None:
 def spoken() -> np.ndarray:
     """A real sentence from the default engine, prepared as the studio prepares every sentence."""
     engine = open_engine(EngineSpec())
-    samples, rate = engine.synth("May you be gentle with yourself today.", Prosody(rate=0.9))
+    try:
+        samples, rate = engine.synth("May you be gentle with yourself today.", Prosody(rate=0.9))
+    finally:
+        engine.close()  # type: ignore[attr-defined]
     return mix.prepare_speech(samples, rate, RATE)
 
 
