@@ -127,15 +127,15 @@ def main(argv: list[str]) -> int:
         for run in range(args.repeat):
             # the parts take turns, so a slow spell of a shared machine falls on each of them alike
             name = "jobs1" if run == 0 else f"jobs1-{run}"  # the first is kept for --check
-            report = render(options(name, 1, wav=False))
-            ones.append((report.seconds, report))
+            ones.append(render(options(name, 1, wav=False)))
             enc_runs.append(encode_seconds(root / "wav"))
             tts_runs.append(raw_engine_seconds(args.engine, list(unique.values())))
             twos.append(render(options(f"jobs2-{run}", 2, wav=False)).seconds)
             if run:
                 shutil.rmtree(root / name, ignore_errors=True)
             shutil.rmtree(root / f"jobs2-{run}", ignore_errors=True)
-        render_1, one = min(ones, key=lambda pair: pair[0])
+        one = min(ones, key=lambda report: report.seconds)
+        render_1 = one.seconds
         render_2, tts, enc = min(twos), min(tts_runs), min(enc_runs)
         command = [sys.executable, "-m", "skill.cli", "render", "--out", str(root / "wav"), "--jobs", "1", "--quiet"]
         command += ["--engine", args.engine, "--wav"] + (["--only", args.only] if args.only else [])
@@ -156,7 +156,7 @@ def main(argv: list[str]) -> int:
             "render_jobs1_s": round(render_1, 2),
             "render_jobs2_s": round(render_2, 2),
             "runs": args.repeat,
-            "render_jobs1_runs_s": [round(seconds, 2) for seconds, _ in ones],
+            "render_jobs1_runs_s": [round(report.seconds, 2) for report in ones],
             "render_jobs2_runs_s": [round(seconds, 2) for seconds in twos],
             "raw_tts_runs_s": [round(seconds, 2) for seconds in tts_runs],
             "ffmpeg_encode_runs_s": [round(seconds, 2) for seconds in enc_runs],
