@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,25 @@ from skill.config import Settings
 from skill.store.sql import WRITE_OPTION, SqlJournalStore
 
 _BEGIN_KEY = "kindness_begin"  # the BEGIN statement the next transaction on a pooled connection sends
+_WAL_RETRY_S = 0.005  # pause between attempts to switch a busy file to WAL
+
+
+def _switch_to_wal(cursor: Any, timeout_s: float) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting up to ``timeout_s`` for a lock like any other statement.
+
+    SQLite answers "database is locked" at once, without its busy handler, when another connection
+    holds a write lock on a file still in rollback mode: two workers starting on a new journal meet
+    exactly that, and the second failed to boot.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(_WAL_RETRY_S)
 
 
 def _sqlite_engine(url: sa.engine.URL, timeout_s: float) -> Engine:
@@ -26,7 +47,7 @@ def _sqlite_engine(url: sa.engine.URL, timeout_s: float) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={max(1, int(timeout_s * 1000))}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor, timeout_s)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

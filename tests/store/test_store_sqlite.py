@@ -120,3 +120,53 @@ def test_a_vanished_database_directory_is_store_unavailable(settings: Settings, 
         store.add_gratitude(USER, "nowhere to go", NOW)
     assert store.healthy() is False
     store.engine.dispose()
+
+
+def _rollback_mode_file_locked_by_a_writer(path: Path) -> sqlite3.Connection:
+    """A journal file still in rollback mode (as a brand-new one is), another connection writing to it."""
+    other = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
+    assert other.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE being_written (x)")
+    return other
+
+
+def test_opening_waits_for_a_writer_before_switching_the_file_to_wal(settings: Settings, tmp_path: Path) -> None:
+    # SQLite refuses the switch to WAL at once, busy timeout or not, while another connection writes to
+    # a file in rollback mode: a second worker starting on a new journal met this and failed to boot.
+    path = tmp_path / "journal.sqlite3"
+    other = _rollback_mode_file_locked_by_a_writer(path)
+    released = threading.Event()
+
+    def release_soon() -> None:
+        time.sleep(0.3)
+        released.set()
+        other.execute("COMMIT")
+
+    releaser = threading.Thread(target=release_soon)
+    releaser.start()
+    store = open_store(settings.replace(database_url=f"sqlite:///{path}", db_timeout_s=10))
+    releaser.join()
+    other.close()
+    assert released.is_set()
+    store.add_gratitude(USER, "after the wait", NOW)
+    assert [e.text for e in store.gratitude_between(USER, *EVER)] == ["after the wait"]
+    outside = sqlite3.connect(path)
+    assert outside.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    outside.close()
+    store.engine.dispose()
+
+
+def test_a_file_locked_past_the_timeout_while_switching_to_wal_is_store_unavailable(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "journal.sqlite3"
+    other = _rollback_mode_file_locked_by_a_writer(path)
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable):
+            open_store(settings.replace(database_url=f"sqlite:///{path}", db_timeout_s=0.2))
+        assert time.monotonic() - started >= 0.2  # it did wait for the lock first
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
