@@ -76,6 +76,8 @@ def alexa() -> tuple[Response, int]:
     response = jsonify(result.body)
     if result.said:
         response.headers[SAID_HEADER] = ",".join(result.said)
+    # after the answer has gone out, not inside the COMMIT of whichever request comes due
+    response.call_on_close(current_app.extensions["kindness.store"].checkpoint_when_due)
     _freeze_after_first_answer()
     return response, result.status
 

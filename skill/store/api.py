@@ -123,6 +123,11 @@ class JournalStore(Protocol):
         """True when the database answers a trivial query."""
         ...
 
+    def checkpoint_when_due(self) -> bool:
+        """Housekeeping the server runs after a response has gone out (SQLite: a WAL checkpoint once
+        enough has been written); True when it did something."""
+        ...
+
 
 class AttributeStore(Protocol):
     """Small per-person attributes (ask-sdk persistent attributes), kept next to the journal."""

@@ -19,10 +19,13 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError, NoResultFound
+
+from skill.store.gate import WriterGate
 
 _Processor = Callable[[Any], Any] | None
 PREPARED_SIZE = 256  # compiled statements kept per engine (the store has about thirty)
@@ -133,10 +136,14 @@ class DriverConnection:
 class DriverRunner:
     """Transactions on the engine's pooled SQLite connections, run with :class:`DriverConnection`."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, timeout_s: float = 5.0) -> None:
         self.engine = engine
         self.dialect = engine.dialect
+        database = engine.url.database
+        on_disk = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+        self.gate = WriterGate(Path(str(database)), timeout_s) if on_disk else None
         self._prepared: dict[tuple[int, tuple[str, ...]], Prepared] = {}
+        self.writes_since_checkpoint = 0  # write transactions committed by this process since its last checkpoint
 
     def prepared(self, statement: Any, values: Mapping[str, Any]) -> Prepared:
         names = tuple(values)
@@ -160,33 +167,64 @@ class DriverRunner:
         assert isinstance(wrapped, DBAPIError)
         return wrapped
 
+    def checkpoint(self) -> tuple[int, int, int]:
+        """``PRAGMA wal_checkpoint(PASSIVE)``: copy what it can of the WAL into the file, waiting for no
+        one; (busy, frames in the WAL, frames checkpointed)."""
+        self.writes_since_checkpoint = 0
+        pooled = self.engine.raw_connection()
+        try:
+            db: Any = pooled.driver_connection
+            try:
+                busy, frames, done = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            except sqlite3.Error as exc:
+                raise self.wrap(exc, "PRAGMA wal_checkpoint(PASSIVE)", (), pooled) from exc
+            return int(busy), int(frames), int(done)
+        finally:
+            pooled.close()
+
     @contextmanager
     def transaction(self, write: bool) -> Iterator[DriverConnection]:
-        """BEGIN (IMMEDIATE when it writes), the work, COMMIT; ROLLBACK when the work fails."""
+        """BEGIN (IMMEDIATE, behind the writer gate, when it writes), the work, COMMIT; ROLLBACK when
+        the work fails."""
         try:
             pooled = self.engine.raw_connection()
         except sqlite3.Error as exc:  # cannot open the file: as SQLAlchemy raises it from connect()
             wrapped = DBAPIError.instance(None, None, exc, sqlite3.Error, dialect=self.dialect)
             raise wrapped from exc
         try:
-            db: Any = pooled.driver_connection
-            begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+            gate = self.gate if write else None
+            if gate is not None:
+                try:
+                    gate.acquire()
+                except sqlite3.Error as exc:
+                    raise self.wrap(exc, "BEGIN IMMEDIATE", (), pooled) from exc
             try:
-                db.execute(begin)
-            except sqlite3.Error as exc:
-                raise self.wrap(exc, begin, (), pooled) from exc
-            try:
-                yield DriverConnection(self, db, pooled)
-            except BaseException:
-                if db.in_transaction:
-                    try:
-                        db.rollback()
-                    except sqlite3.Error as exc:
-                        raise self.wrap(exc, "ROLLBACK", (), pooled) from exc
-                raise
-            try:
-                db.commit()
-            except sqlite3.Error as exc:
-                raise self.wrap(exc, "COMMIT", (), pooled) from exc
+                yield from self._run_transaction(pooled, write)
+            finally:
+                if gate is not None:
+                    gate.release()
         finally:
             pooled.close()  # back to the pool (which resets it), or discarded when invalidated
+
+    def _run_transaction(self, pooled: Any, write: bool) -> Iterator[DriverConnection]:
+        db: Any = pooled.driver_connection
+        begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+        try:
+            db.execute(begin)
+        except sqlite3.Error as exc:
+            raise self.wrap(exc, begin, (), pooled) from exc
+        try:
+            yield DriverConnection(self, db, pooled)
+        except BaseException:
+            if db.in_transaction:
+                try:
+                    db.rollback()
+                except sqlite3.Error as exc:
+                    raise self.wrap(exc, "ROLLBACK", (), pooled) from exc
+            raise
+        try:
+            db.commit()
+        except sqlite3.Error as exc:
+            raise self.wrap(exc, "COMMIT", (), pooled) from exc
+        if write:
+            self.writes_since_checkpoint += 1

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import random
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -28,12 +30,16 @@ from skill.store.driver import DriverRunner
 from skill.store.statements import STREAK_RUN_LIMIT, statements_for
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Execution option marking a transaction that writes (SQLite begins those IMMEDIATE; see engine.py).
 WRITE_OPTION = "kindness_write"
 
 # The streak is counted unless the person's "streak" preference is "off".
 STREAK_DEFAULT = "on"
+
+# A WAL checkpoint after this many committed write transactions of one process (about 6 pages each).
+CHECKPOINT_EVERY_WRITES = 150
 
 # ask-sdk attributes are for small things (a last choice, a flag); the journal proper lives in tables.
 MAX_ATTRIBUTES_BYTES = 16 * 1024
@@ -75,7 +81,7 @@ def _aware(value: datetime | None) -> datetime | None:
 class SqlJournalStore:
     """:class:`skill.store.api.JournalStore` over a SQLAlchemy engine."""
 
-    def __init__(self, engine: Engine, secret: str) -> None:
+    def __init__(self, engine: Engine, secret: str, timeout_s: float = 5.0) -> None:
         if not secret:
             raise ValueError("a server secret is needed to key people by an HMAC of their Alexa id")
         self.engine = engine
@@ -84,7 +90,8 @@ class SqlJournalStore:
         # SQLite with foreign keys on (as engine.py makes it): statements straight on the driver, and a
         # person's row written before making sure of the person (see _write_for_person)
         self._row_first = _foreign_keys_enforced(engine)
-        self._driver = DriverRunner(engine) if self._row_first else None
+        self._driver = DriverRunner(engine, timeout_s) if self._row_first else None
+        self.checkpoint_every = CHECKPOINT_EVERY_WRITES
 
     # ---- plumbing -----------------------------------------------------------------------------
     def person_key(self, user_id: str) -> str:
@@ -355,6 +362,20 @@ class SqlJournalStore:
     def delete_attributes(self, user_id: str) -> None:
         key = self.person_key(user_id)
         self._run(lambda conn: conn.execute(self._sql.delete_attributes, {"person_key": key}), write=True)
+
+    def checkpoint_when_due(self) -> bool:
+        """On SQLite, once this process has committed ``checkpoint_every`` write transactions: a passive
+        WAL checkpoint, meant to run after a response has gone out rather than inside some request's
+        COMMIT. True when it ran; a database that cannot be reached skips it (with a warning)."""
+        driver = self._driver
+        if driver is None or driver.writes_since_checkpoint < self.checkpoint_every:
+            return False
+        try:
+            driver.checkpoint()
+        except (DBAPIError, sqlite3.Error) as exc:
+            log.warning("WAL checkpoint skipped: %s", type(exc).__name__)
+            return False
+        return True
 
     def healthy(self) -> bool:
         """True when the database answers a query on the journal's tables."""
