@@ -5,6 +5,7 @@ The only module besides app.py that imports flask."""
 from __future__ import annotations
 
 import gc
+import json
 
 import jinja2
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
@@ -73,7 +74,8 @@ def alexa() -> tuple[Response, int]:
     if body is None:
         return jsonify({"error": "request body is too large"}), 413
     result = endpoint.handle(body, dict(request.headers))
-    response = jsonify(result.body)
+    # as jsonify writes it, less the key sorting (a third of its time on a turn's answer)
+    response = Response(json.dumps(result.body, separators=(",", ":")) + "\n", mimetype="application/json")
     if result.said:
         response.headers[SAID_HEADER] = ",".join(result.said)
     # after the answer has gone out, not inside the COMMIT of whichever request comes due
