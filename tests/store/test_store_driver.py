@@ -134,3 +134,105 @@ def test_the_streak_from_the_day_run_is_the_streak_from_every_row(settings: Sett
             found.append(streak)
     assert max(found) > 30 and 0 in found  # long runs and none were both met
     store.engine.dispose()
+
+
+# ---- each thread keeps its connection -----------------------------------------------------------
+
+
+def _checkouts(store: SqlJournalStore) -> list[int]:
+    counted: list[int] = []
+    sa.event.listen(store.engine.pool, "checkout", lambda *args: counted.append(1))
+    return counted
+
+
+def test_a_thread_keeps_one_connection_across_its_transactions(settings: Settings, tmp_path: Path) -> None:
+    store = open_store(settings.replace(database_url=f"sqlite:///{tmp_path / 'j.sqlite3'}"))
+    store.add_gratitude(USERS[0], "first", T0)
+    counted = _checkouts(store)
+    for n in range(10):
+        store.add_gratitude(USERS[0], f"entry {n}", T0)
+        store.gratitude_between(USERS[0], T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert counted == []  # no pool check-out (or check-in) per transaction
+    assert store.holdings(USERS[0]).gratitude_entries == 11
+    store.engine.dispose()
+
+
+def test_after_a_failed_transaction_the_connection_goes_back_and_the_next_is_fresh(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "j.sqlite3"
+    store = open_store(settings.replace(database_url=f"sqlite:///{path}", db_timeout_s=0.1))
+    store.add_gratitude(USERS[0], "before", T0)
+    counted = _checkouts(store)
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreUnavailable):
+        store.add_gratitude(USERS[0], "while locked", T0)
+    other.execute("ROLLBACK")
+    other.close()
+    with pytest.raises(sa.exc.IntegrityError):  # a bug, in the middle of a transaction
+        store.add_checkin(USERS[0], "calm", None, 3, T0)  # type: ignore[arg-type]
+    store.add_gratitude(USERS[0], "after", T0)
+    assert counted == [1, 1]  # a fresh connection after each failure, none otherwise
+    assert [e.text for e in store.gratitude_between(USERS[0], T0 - timedelta(days=1), T0 + timedelta(days=1))] == [
+        "before",
+        "after",
+    ]
+    store.engine.dispose()
+
+
+def test_a_disposed_engine_closes_the_kept_connection_at_the_next_transaction(
+    settings: Settings, tmp_path: Path
+) -> None:
+    store = open_store(settings.replace(database_url=f"sqlite:///{tmp_path / 'j.sqlite3'}"))
+    store.add_gratitude(USERS[0], "before", T0)
+    assert store._driver is not None
+    kept = store._driver._checkout()
+    kept_db = kept.driver_connection
+    store.engine.dispose()
+    store.add_gratitude(USERS[0], "after", T0)
+    with pytest.raises(sqlite3.ProgrammingError):  # closed, not left open on a pool that is gone
+        kept_db.execute("SELECT 1")
+    assert store.holdings(USERS[0]).gratitude_entries == 2
+    store.engine.dispose()
+
+
+def test_a_thread_that_ends_gives_its_connection_back(settings: Settings, tmp_path: Path) -> None:
+    import gc
+    import threading
+
+    store = open_store(settings.replace(database_url=f"sqlite:///{tmp_path / 'j.sqlite3'}"))
+    pool = store.engine.pool
+    threads = [threading.Thread(target=store.add_gratitude, args=(USERS[0], f"from thread {n}", T0)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    gc.collect()
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert store.holdings(USERS[0]).gratitude_entries == 4
+    store.engine.dispose()
+
+
+def test_a_forked_child_writes_on_a_connection_of_its_own(settings: Settings, tmp_path: Path) -> None:
+    import os
+
+    store = open_store(settings.replace(database_url=f"sqlite:///{tmp_path / 'j.sqlite3'}"))
+    store.add_gratitude(USERS[0], "parent, before", T0)
+    assert store._driver is not None
+    parent_db = store._driver._checkout().driver_connection
+    pid = os.fork()
+    if pid == 0:  # the child: as a gunicorn worker forked from a master that had opened the journal
+        code = 1
+        try:
+            child_db = store._driver._checkout().driver_connection
+            store.add_gratitude(USERS[0], "child", T0)
+            code = 0 if child_db is not parent_db else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    store.add_gratitude(USERS[0], "parent, after", T0)  # the parent's connection is untouched
+    assert store._driver._checkout().driver_connection is parent_db
+    assert store.holdings(USERS[0]).gratitude_entries == 3
+    store.engine.dispose()
