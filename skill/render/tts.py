@@ -93,7 +93,7 @@ class Pyttsx3Engine:
         if spec.voice:
             self._choose_voice(spec.voice)
         self.voice_id = f"pyttsx3:{getattr(self, '_voice', None) or self._engine.getProperty('voice')}"
-        self._tmp = Path(tempfile.mkdtemp(prefix="kindness-tts-"))
+        self._tmp = scratch_folder()
         self._base_pitch = 50
         self._count = 0
         # espeak's driver may return from runAndWait before its own thread has written the file; it
@@ -207,6 +207,37 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 # ---- worker processes -----------------------------------------------------------------------------
 
 
+SCRATCH_PREFIX = "kindness-tts-"
+
+
+def scratch_folder() -> Path:
+    """A new temporary folder for speech engines, named after this process. Folders left by processes
+    that no longer exist are removed first: a render killed with SIGKILL cannot remove its own."""
+    _remove_orphaned_scratch()
+    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+
+
+def _remove_orphaned_scratch() -> None:
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or _process_exists(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            if folder.is_symlink() or folder.stat().st_uid != os.getuid():
+                continue  # another user's, or not a folder of ours at all
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, as another user
+        return True
+    return True
+
+
 def _worker(spec: EngineSpec, conn: Connection, scratch: str | None = None) -> None:
     # the espeak driver prints a line per file, now and then from its own thread after synth() returned
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the worker
@@ -281,7 +312,7 @@ class EnginePool:
     def _launch(self) -> tuple[Any, Connection]:
         parent, child = self._ctx.Pipe()
         if self._scratch is None:
-            self._scratch = Path(tempfile.mkdtemp(prefix="kindness-tts-"))
+            self._scratch = scratch_folder()
         process = self._ctx.Process(target=_worker, args=(self.spec, child, str(self._scratch)), daemon=True)
         process.start()
         child.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from skill.library import Library
+from skill.render.tts import SCRATCH_PREFIX
 
 MEDITATION = "body-scan"
 LENGTH = "10"  # long enough that writing the MP3 takes a few seconds
@@ -42,6 +43,13 @@ def command(out: Path) -> list[str]:
     ]
 
 
+def engine_env(out: Path) -> dict[str, str]:
+    """The environment for a render whose speech engines keep their temporary files beside ``out``."""
+    scratch = out.parent / "tmp"
+    scratch.mkdir(exist_ok=True)
+    return {**os.environ, "TMPDIR": str(scratch)}
+
+
 def cached_sentences(out: Path) -> dict[Path, tuple[int, int]]:
     """Every synthesised sentence in the cache: path -> (inode, mtime in ns)."""
     found = {}
@@ -61,7 +69,9 @@ def partial_files(out: Path) -> list[Path]:
 
 def render_until(out: Path, moment: Callable[[], bool]) -> None:
     """Run a render and SIGKILL it (and its engine workers) as soon as ``moment()`` is true."""
-    proc = subprocess.Popen(command(out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        command(out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, env=engine_env(out)
+    )
     deadline = time.monotonic() + DEADLINE_S
     try:
         while not moment():
@@ -101,6 +111,8 @@ def test_a_killed_render_leaves_no_partial_file_and_the_next_one_resumes_from_th
 
     # 1. killed while speaking: as soon as the first sentence is in the cache
     render_until(out, lambda: len(cached_sentences(out)) >= 1)
+    scratch, ours = out.parent / "tmp", f"{SCRATCH_PREFIX}*"
+    assert list(scratch.glob(ours)), "killed while speaking, the render could not remove its engines' folder"
     library_has_no_trace_of_the_file(out)
     every_cached_sentence_is_whole(out)
     spoken_first = cached_sentences(out)
@@ -116,8 +128,12 @@ def test_a_killed_render_leaves_no_partial_file_and_the_next_one_resumes_from_th
     assert partial_files(out), "the kill should have caught the MP3 being written"
 
     # 3. the next render finishes the file from the cache: no sentence is spoken again
-    done = subprocess.run(command(out), capture_output=True, text=True, timeout=DEADLINE_S, check=False)
+    done = subprocess.run(
+        command(out), capture_output=True, text=True, timeout=DEADLINE_S, check=False, env=engine_env(out)
+    )
     assert done.returncode == 0, done.stderr[-3000:]
+    # (multiprocessing's own pymp-* folders of a killed render stay: nothing names their process)
+    assert list(scratch.glob(ours)) == [], "the killed renders' engine folders were left behind"
     assert cached_sentences(out) == spoken_second, "the resumed render spoke sentences the cache held"
     assert partial_files(out) == [], "temporary part files were left behind"
     entry = Library(out).find("meditation", MEDITATION, int(LENGTH))

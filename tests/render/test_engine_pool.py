@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -94,3 +95,32 @@ def test_a_render_keeps_numpy_to_one_blas_thread_and_gives_the_setting_back() ->
     finally:
         limits.restore_original_limits()
     assert blas_threads() == before
+
+
+def test_a_new_scratch_folder_clears_what_dead_processes_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import tempfile
+
+    from skill.render.tts import SCRATCH_PREFIX, scratch_folder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    orphan = tmp_path / f"{SCRATCH_PREFIX}{gone.pid}-abc"  # a render killed with SIGKILL left this
+    (orphan / "kindness-tts-worker").mkdir(parents=True)
+    (orphan / "kindness-tts-worker" / "sentence.wav").write_bytes(b"RIFF")
+    live = tmp_path / f"{SCRATCH_PREFIX}{os.getpid()}-def"  # a render still running
+    live.mkdir()
+    unnamed = tmp_path / f"{SCRATCH_PREFIX}xyz"  # no process named: left alone
+    unnamed.mkdir()
+    elsewhere = tmp_path / "not-ours"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("keep")
+    (tmp_path / f"{SCRATCH_PREFIX}{gone.pid}-link").symlink_to(elsewhere)
+
+    made = scratch_folder()
+
+    assert made.parent == tmp_path and made.name.startswith(f"{SCRATCH_PREFIX}{os.getpid()}-")
+    assert not orphan.exists()
+    assert live.is_dir() and unnamed.is_dir()
+    assert (elsewhere / "keep.txt").read_text() == "keep"  # a link is never followed
