@@ -7,7 +7,6 @@ import hmac
 import json
 import logging
 import random
-import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -372,7 +371,7 @@ class SqlJournalStore:
             return False
         try:
             driver.checkpoint()
-        except (DBAPIError, sqlite3.Error) as exc:
+        except DBAPIError as exc:
             log.warning("WAL checkpoint skipped: %s", type(exc).__name__)
             return False
         return True

@@ -115,6 +115,32 @@ def test_a_gate_held_past_the_timeout_is_store_unavailable_and_writes_nothing(
         store.engine.dispose()
 
 
+def test_a_thread_kept_waiting_past_the_timeout_by_another_thread_is_store_unavailable(
+    settings: Settings, journal_path: Path
+) -> None:
+    store = open_store(settings.replace(database_url=f"sqlite:///{journal_path}", db_timeout_s=0.2))
+    writing, finish = threading.Event(), threading.Event()
+
+    def slow_writer() -> None:  # another thread of this process, in the middle of a write
+        assert store._driver is not None
+        with store._driver.transaction(write=True):
+            writing.set()
+            finish.wait(10)
+
+    other = threading.Thread(target=slow_writer)
+    other.start()
+    try:
+        assert writing.wait(10)
+        with pytest.raises(StoreUnavailable):
+            store.add_gratitude(USER, "not now", NOW)
+    finally:
+        finish.set()
+        other.join()
+    store.add_gratitude(USER, "now", NOW)
+    assert entries_in(journal_path) == ["now"]
+    store.engine.dispose()
+
+
 def test_the_gate_of_a_killed_process_is_free_at_once(journal: SqlJournalStore, journal_path: Path) -> None:
     gate = journal_path.with_name(journal_path.name + SUFFIX)
     holder = subprocess.Popen(
