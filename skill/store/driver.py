@@ -34,6 +34,13 @@ _Processor = Callable[[Any], Any] | None
 PREPARED_SIZE = 256  # compiled statements kept per engine (the store has about thirty)
 
 
+def sqlite_file(database: str | None) -> Path | None:
+    """The file a SQLite URL's database names; None for an in-memory or ``file:`` URI database."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 @dataclass(frozen=True)
 class Prepared:
     """One statement compiled for one set of parameter names."""
@@ -173,9 +180,8 @@ class DriverRunner:
     def __init__(self, engine: Engine, timeout_s: float = 5.0) -> None:
         self.engine = engine
         self.dialect = engine.dialect
-        database = engine.url.database
-        on_disk = bool(database) and database != ":memory:" and not str(database).startswith("file:")
-        self.gate = WriterGate(Path(str(database)), timeout_s) if on_disk else None
+        journal = sqlite_file(engine.url.database)
+        self.gate = WriterGate(journal, timeout_s) if journal is not None else None
         self._prepared: dict[tuple[int, tuple[str, ...]], Prepared] = {}
         self.writes_since_checkpoint = 0  # write transactions committed by this process since its last checkpoint
         self._local = threading.local()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from skill.config import Settings
+from skill.store.driver import sqlite_file
 from skill.store.sql import WRITE_OPTION, SqlJournalStore
 
 _BEGIN_KEY = "kindness_begin"  # the BEGIN statement the next transaction on a pooled connection sends
@@ -40,8 +40,9 @@ def _switch_to_wal(cursor: Any, timeout_s: float) -> None:
 
 
 def _sqlite_engine(url: sa.engine.URL, timeout_s: float) -> Engine:
-    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    journal = sqlite_file(url.database)
+    if journal is not None:
+        journal.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"timeout": timeout_s})
 
     @sa.event.listens_for(engine, "connect")
