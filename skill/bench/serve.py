@@ -1,11 +1,12 @@
 """`kindness bench serve`: our skill vs a bare Flask + ask-sdk-core hello world, under gunicorn, on loopback.
 
 Each server runs with the same gunicorn settings (sync workers, two by default) on 127.0.0.1; a load
-generator in its own process (:mod:`skill.bench.loadgen`) drives it for a fixed time at each
-concurrency. Our skill answers a mix of real turns (launch, a check-in, a gratitude entry that writes
-to the journal, a breathing request); the baseline gets the very same request bodies. Our skill is
-measured with request verification off and on (a warm certificate cache, a test CA it trusts). The
-table shows requests/s and p50/p99 latency, and the ratios against the targets.
+generator in its own process (:mod:`skill.bench.loadgen`) drives them in turn, in interleaved slices
+of half a second, for a fixed time each at each concurrency. Our skill answers a mix of real turns
+(launch, a check-in, a gratitude entry that writes to the journal, a breathing request); the baseline
+gets the very same request bodies. Our skill is measured with request verification off and on (a warm
+certificate cache, a test CA it trusts). The table shows requests/s and p50/p99 latency, and the
+ratios against the targets.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ BASELINE_APP = "skill.bench.hello:create_app()"
 APPLICATION_ID = "amzn1.ask.skill.bench"
 P99_TARGET = 1.25
 VERIFY_TARGET = 1.05
+SLICE_S = 0.5  # seconds a server is driven before the next one's turn
+SETTLE_S = 0.1  # the start of each slice, not counted: the clients' first requests fill the queue
 
 # ---- the turns ----------------------------------------------------------------------------------
 
@@ -227,45 +230,45 @@ def check_turns(target: Target) -> list[str]:
     return notes
 
 
-def run_load(target: Target, concurrency: int, duration_s: float, warmup_s: float, workdir: Path) -> dict[str, Any]:
-    """One bounded load-generator run in a separate process; its JSON result."""
+def run_loads(
+    found: list[Target], concurrency: int, duration_s: float, slice_s: float, warmup_s: float, workdir: Path
+) -> dict[str, dict[str, Any]]:
+    """One bounded load-generator run over all the servers at one concurrency, in interleaved slices;
+    each server's result (JSON from :mod:`skill.bench.loadgen`)."""
     pool = bodies(per_turn=max(16, concurrency * 4))
+    slices = max(1, round(duration_s / slice_s))
     spec = {
-        "host": target.served.host,
-        "port": target.served.port,
         "path": "/alexa",
         "concurrency": concurrency,
-        "duration_s": duration_s,
+        "slice_s": slice_s,
+        "slices": slices,
+        "settle_s": min(SETTLE_S, slice_s / 2),
         "warmup_s": warmup_s,
         "timeout_s": 10,
-        "requests": [{"body": body.decode(), "headers": target.sign(body) if target.sign else {}} for body in pool],
+        "servers": [
+            {
+                "label": target.label,
+                "host": target.served.host,
+                "port": target.served.port,
+                "pids": target.served.worker_pids(),
+                "requests": [
+                    {"body": body.decode(), "headers": target.sign(body) if target.sign else {}} for body in pool
+                ],
+            }
+            for target in found
+        ],
     }
-    spec_path = workdir / f"spec-{target.label}-{concurrency}.json"
+    spec_path = workdir / f"spec-{concurrency}.json"
     spec_path.write_text(json.dumps(spec))
-    cpu_before = cpu_seconds(target.served.worker_pids())
     done = subprocess.run(
         [sys.executable, "-m", "skill.bench.loadgen", str(spec_path)],
         capture_output=True,
         text=True,
-        timeout=duration_s + warmup_s + 60,
+        timeout=len(found) * (slices * slice_s + warmup_s) + 120,
         check=True,
     )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    used = cpu_seconds(target.served.worker_pids()) - cpu_before
-    answered = max(1, int(result["answered_in_all"]))
-    result["cpu_ms_per_request"] = used * 1000 / answered
+    result: dict[str, dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time used so far by these processes (from /proc; 0 for any that is gone)."""
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            # the fields after the command name: utime and stime are the 12th and 13th
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
@@ -317,25 +320,38 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b else float("nan")
 
 
+def per_pass(ours: dict[str, Any], base: dict[str, Any], figure: str) -> str:
+    """The ratio of one figure slice by slice (each pair a pass apart at most): median and quartiles."""
+    pairs = [_ratio(a[figure], b[figure]) for a, b in zip(ours.get("slices", []), base.get("slices", []), strict=False)]
+    pairs = sorted(r for r in pairs if r == r)  # NaN (an empty slice) is not a ratio
+    if len(pairs) < 4:
+        return "n/a"
+    q1, median, q3 = statistics.quantiles(pairs, n=4)
+    return f"{median:.2f} ({q1:.2f}-{q3:.2f})"
+
+
 def ratios(results: dict[tuple[str, int], dict[str, Any]], labels: list[str], concurrencies: list[int]) -> str:
-    """Our skill against the baseline, and verification on against off, with the targets checked."""
+    """Our skill against the baseline, and verification on against off, with the targets checked; and the
+    same ratios slice by slice (median and quartiles), which show how much the machine moved."""
     lines = [
-        "| concurrency | skill/baseline p99 (target <= 1.25) | skill/baseline CPU per request "
-        "| verify/no-verify p50 (target <= 1.05) | verify/no-verify CPU per request |",
-        "|---:|---:|---:|---:|---:|",
+        "| concurrency | skill/baseline p99 (target <= 1.25) | per slice | skill/baseline CPU per request "
+        "| verify/no-verify p50 (target <= 1.05) | per slice | verify/no-verify CPU per request |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in concurrencies:
         base, ours = results[("baseline", c)], results[("skill", c)]
         p99 = _ratio(ours["p99_ms"], base["p99_ms"])
         cpu = _ratio(ours["cpu_ms_per_request"], base["cpu_ms_per_request"])
-        verify_p50 = verify_cpu = "n/a"
+        verify_p50 = verify_cpu = verify_slices = "n/a"
         if "skill+verify" in labels:
             checked = results[("skill+verify", c)]
             v50 = _ratio(checked["p50_ms"], ours["p50_ms"])
             verify_p50 = f"{v50:.2f} {'met' if v50 <= VERIFY_TARGET else 'MISSED'}"
+            verify_slices = per_pass(checked, ours, "p50_ms")
             verify_cpu = f"{_ratio(checked['cpu_ms_per_request'], ours['cpu_ms_per_request']):.2f}"
         lines.append(
-            f"| {c} | {p99:.2f} {'met' if p99 <= P99_TARGET else 'MISSED'} | {cpu:.2f} | {verify_p50} | {verify_cpu} |"
+            f"| {c} | {p99:.2f} {'met' if p99 <= P99_TARGET else 'MISSED'} | {per_pass(ours, base, 'p99_ms')}"
+            f" | {cpu:.2f} | {verify_p50} | {verify_slices} | {verify_cpu} |"
         )
     return "\n".join(lines)
 
@@ -359,18 +375,23 @@ Our skill under gunicorn against a bare Flask + ask-sdk-core hello-world skill s
 (`skill/bench/hello.py`), on loopback, measured in the same run by `kindness bench serve`
 (`skill/bench/serve.py`). Each server runs gunicorn with two sync workers on 127.0.0.1. The load
 generator (`skill/bench/loadgen.py`) runs in its own process: asyncio clients, one per unit of
-concurrency, each posting prepared request bodies for a fixed time after an uncounted warm-up. Our
-skill answers a mix of real turns in equal parts: launch, a check-in, a gratitude entry (written to
-the SQLite journal), a breathing request. The baseline receives the very same bodies. `skill+verify`
-is our skill with request verification on: every request is signed by a throwaway test CA that the
-server is configured to trust, and the certificate chain is cached after the first request (warm
-cache). Rounds are interleaved (the server order rotates) and each figure is the median over rounds.
+concurrency, each posting prepared request bodies. Our skill answers a mix of real turns in equal
+parts: launch, a check-in, a gratitude entry (written to the SQLite journal), a breathing request. The
+baseline receives the very same bodies. `skill+verify` is our skill with request verification on:
+every request is signed by a throwaway test CA that the server is configured to trust, and the
+certificate chain is cached after the first request (warm cache).
+
+The servers take turns in short slices (half a second by default; the order rotates from one pass to
+the next) after an uncounted warm-up each, and the first tenth of a second of each slice is not
+counted either. Each figure is over all of a server's counted requests at that concurrency. This
+machine's speed drifts from one second to the next; slices this short let the drift fall on every
+server alike, where runs of several seconds each did not.
 
 Targets: our p99 at most 1.25x the baseline's; verification with a warm cache at most 5% slower.
 """
 
 
-def figures_block(command: str, report: str, notes: list[str], rounds: int) -> str:
+def figures_block(command: str, report: str, notes: list[str], how: str) -> str:
     lines = [
         BEGIN_MARK,
         "",
@@ -380,7 +401,7 @@ def figures_block(command: str, report: str, notes: list[str], rounds: int) -> s
         command,
         "```",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine()}; {rounds} round(s), medians.",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine()}; {how}.",
         "",
         report,
         "",
@@ -390,9 +411,9 @@ def figures_block(command: str, report: str, notes: list[str], rounds: int) -> s
     return "\n".join(lines + [END_MARK])
 
 
-def write_doc(path: Path, command: str, report: str, notes: list[str], rounds: int) -> None:
+def write_doc(path: Path, command: str, report: str, notes: list[str], how: str) -> None:
     """Put the figures between the markers in ``path`` (the rest of the file is kept), or write a new file."""
-    block = figures_block(command, report, notes, rounds)
+    block = figures_block(command, report, notes, how)
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if BEGIN_MARK in text and END_MARK in text:
         head, _, rest = text.partition(BEGIN_MARK)
@@ -406,13 +427,13 @@ def write_doc(path: Path, command: str, report: str, notes: list[str], rounds: i
 
 @dataclass
 class Measured:
-    """Per (server, concurrency): the median over rounds of each figure, and every round's raw result."""
+    """Per (server, concurrency): the figures over all its counted requests, each slice's among them."""
 
     labels: list[str]
     concurrencies: list[int]
     results: dict[tuple[str, int], dict[str, Any]]
-    rounds: dict[tuple[str, int], list[dict[str, Any]]]
     notes: list[str]
+    how: str
 
     def report(self) -> str:
         return (
@@ -422,35 +443,20 @@ class Measured:
         )
 
 
-def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The median of each figure over rounds; counts and errors summed."""
-    combined: dict[str, Any] = dict(runs[0])
-    for name in ("rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "cpu_ms_per_request"):
-        combined[name] = statistics.median(r[name] for r in runs)
-    for name in ("completed", "ok"):
-        combined[name] = sum(r[name] for r in runs)
-    errors: dict[str, int] = {}
-    for r in runs:
-        for kind, count in r["errors"].items():
-            errors[kind] = errors.get(kind, 0) + count
-    combined["errors"] = errors
-    return combined
-
-
 def measure(
     concurrencies: list[int],
     duration_s: float,
     warmup_s: float,
     *,
+    slice_s: float = SLICE_S,
     workers: int = 2,
     verify: bool = True,
-    rounds: int = 1,
     progress: Callable[[str], None] = lambda line: None,
 ) -> Measured:
-    """Start the servers, check the turns, then ``rounds`` interleaved passes over every concurrency and
-    server (the server order rotates each round, so background load falls on all of them alike)."""
+    """Start the servers, check the turns, then at each concurrency drive them all in interleaved slices
+    for ``duration_s`` seconds each (after a warm-up of ``warmup_s`` each)."""
     notes: list[str] = []
-    raw: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    results: dict[tuple[str, int], dict[str, Any]] = {}
     with (
         tempfile.TemporaryDirectory(prefix="kindness-bench-") as tmp,
         targets(Path(tmp), workers, verify) as found,
@@ -460,65 +466,69 @@ def measure(
         for note in notes:
             progress(f"note: {note}")
         labels = [t.label for t in found]
-        for round_no in range(rounds):
-            order = found[round_no % len(found) :] + found[: round_no % len(found)]
-            for c in concurrencies:
-                for target in order:
-                    result = run_load(target, c, duration_s, warmup_s, Path(tmp))
-                    raw.setdefault((target.label, c), []).append(result)
-                    progress(
-                        f"round {round_no + 1} {target.label:>13} c={c:<3} {result['rps']:8.0f} req/s"
-                        f"  p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms"
-                        f"  non-2xx {result['completed'] - result['ok']}"
-                    )
-    results = {key: combine(runs) for key, runs in raw.items()}
-    return Measured(labels, concurrencies, results, raw, notes)
+        for c in concurrencies:
+            for label, result in run_loads(found, c, duration_s, slice_s, warmup_s, Path(tmp)).items():
+                results[(label, c)] = result
+                progress(
+                    f"{label:>13} c={c:<3} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:7.2f} ms"
+                    f"  p99 {result['p99_ms']:7.2f} ms  CPU {result['cpu_ms_per_request']:.3f} ms/request"
+                    f"  non-2xx {result['completed'] - result['ok']}"
+                )
+    slices = max(1, round(duration_s / slice_s))
+    how = f"per server and concurrency, {slices} interleaved slices of {slice_s:g} s"
+    return Measured(labels, concurrencies, results, notes, how)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kindness bench serve", description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", default="1,8,32", help="comma-separated client counts (default 1,8,32)")
-    parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per run (default 5)")
-    parser.add_argument("--warmup", type=float, default=1.0, help="uncounted warm-up seconds per run")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; figures are medians (default 3)")
+    parser.add_argument(
+        "--duration", type=float, default=8.0, help="measured seconds per server and concurrency (default 8)"
+    )
+    parser.add_argument(
+        "--slice", type=float, default=SLICE_S, help=f"seconds per slice; servers take turns (default {SLICE_S:g})"
+    )
+    parser.add_argument("--warmup", type=float, default=1.0, help="uncounted warm-up seconds per server")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (default 2)")
-    parser.add_argument("--no-verify", action="store_true", help="skip the run with request verification on")
+    parser.add_argument("--no-verify", action="store_true", help="skip the server with request verification on")
     parser.add_argument("--doc", type=Path, help="write the figures and the command to this Markdown file")
-    parser.add_argument("--json", type=Path, help="write the raw results as JSON")
+    parser.add_argument("--json", type=Path, help="write the results (with each slice's) as JSON")
     parser.add_argument(
         "--turns",
         action="store_true",
         help="instead: server CPU per turn in-process (no HTTP, no gunicorn), per turn kind, with the baseline",
     )
     parser.add_argument("--requests", type=int, default=300, help="with --turns: requests per turn and round")
+    parser.add_argument("--rounds", type=int, default=3, help="with --turns: rounds; figures are medians (default 3)")
     args = parser.parse_args(argv)
     if args.turns:
         return turns_main(args)
     concurrencies = [int(c) for c in args.concurrency.split(",") if c.strip()]
     if not concurrencies or min(concurrencies) < 1 or max(concurrencies) > 256:
         parser.error("concurrency must be between 1 and 256")
-    if not 0 < args.duration <= 600 or not 0 <= args.warmup <= 60:
-        parser.error("duration must be in (0, 600] seconds and warm-up in [0, 60]")
-    if not 1 <= args.rounds <= 20 or not 1 <= args.workers <= 16:
-        parser.error("rounds must be 1..20 and workers 1..16")
+    # the signed requests' timestamps must stay within Alexa's 150 s while one concurrency runs
+    if not 0 < args.duration <= 30 or not 0 <= args.warmup <= 10:
+        parser.error("duration must be in (0, 30] seconds and warm-up in [0, 10]")
+    if not 0.2 <= args.slice <= args.duration or not 1 <= args.workers <= 16:
+        parser.error("a slice must be at least 0.2 s and at most the duration, and workers 1..16")
 
     measured = measure(
         concurrencies,
         args.duration,
         args.warmup,
+        slice_s=args.slice,
         workers=args.workers,
         verify=not args.no_verify,
-        rounds=args.rounds,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     report = measured.report()
     print(report)
     command = ("kindness bench serve " + shlex.join(argv)).strip()
     if args.doc:
-        write_doc(args.doc, command, report, measured.notes, args.rounds)
+        write_doc(args.doc, command, report, measured.notes, measured.how)
     if args.json:
         args.json.write_text(
-            json.dumps({f"{k[0]}@{k[1]}": v for k, v in measured.rounds.items()}, indent=2), encoding="utf-8"
+            json.dumps({f"{k[0]}@{k[1]}": v for k, v in measured.results.items()}, indent=2), encoding="utf-8"
         )
     return 1 if measured.notes else 0
 

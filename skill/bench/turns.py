@@ -6,8 +6,9 @@ baseline, our skill, and our skill with request verification on and a warm certi
 called as a WSGI application, in this process, with the benchmark's own request bodies. The WSGI
 environ (and, for verification, the signature) is made before the clock starts; what is timed is
 ``app(environ, start_response)`` and reading the answer, with ``time.process_time`` (CPU time of the
-process: garbage collection included, other work on the machine not). Rounds are interleaved and
-every figure is the median over rounds of the per-request figure.
+process: garbage collection included, other work on the machine not). The apps take turns request
+by request (in a rotating order), so the machine's drift falls on all of them alike; every figure is
+the median over rounds of the per-request figure.
 """
 
 from __future__ import annotations
@@ -74,22 +75,29 @@ def call(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, bytes]:
     return status[0], body
 
 
-def time_turn(target: InProcess, turn: Turn, count: int, start: int) -> list[float]:
-    """CPU seconds of each of ``count`` requests of one turn (fresh bodies, users cycling over 32)."""
+def prepare(target: InProcess, turn: Turn, count: int, start: int) -> list[dict[str, Any]]:
+    """``count`` fresh requests of one turn for one app, as WSGI environs (users cycling over 32)."""
     prepared = []
     for n in range(start, start + count):
         user = f"amzn1.ask.account.BENCH{n % 32:04d}"
         body = json.dumps(turn.build(user, n)).encode()
         prepared.append(_environ(body, target.sign(body) if target.sign else {}))
-    clock = time.process_time
-    spent: list[float] = []
-    for environ in prepared:
-        before = clock()
-        status, answer = call(target.app, environ)
-        spent.append(clock() - before)
-        if not status.startswith("200"):
-            raise RuntimeError(f"{target.label} answered {turn.name} with {status}: {answer[:200]!r}")
+    return prepared
+
+
+def time_one(target: InProcess, turn: Turn, environ: dict[str, Any]) -> float:
+    """CPU seconds of one request; raises unless it was answered with a 200."""
+    before = time.process_time()
+    status, answer = call(target.app, environ)
+    spent = time.process_time() - before
+    if not status.startswith("200"):
+        raise RuntimeError(f"{target.label} answered {turn.name} with {status}: {answer[:200]!r}")
     return spent
+
+
+def time_turn(target: InProcess, turn: Turn, count: int, start: int) -> list[float]:
+    """CPU seconds of each of ``count`` requests of one turn, one app alone."""
+    return [time_one(target, turn, environ) for environ in prepare(target, turn, count, start)]
 
 
 @contextlib.contextmanager
@@ -202,14 +210,19 @@ def _measure(
             for turn in TURNS:
                 time_turn(target, turn, warmup, 10_000_000)
         for round_no in range(rounds):
-            order = apps[round_no % len(apps) :] + apps[: round_no % len(apps)]
-            for target in order:
-                every: list[float] = []
-                for turn in TURNS:
-                    spent = time_turn(target, turn, requests, round_no * requests)
-                    every += spent
-                    raw.setdefault((target.label, turn.name), []).append(_figures(spent))
-                raw.setdefault((target.label, "mix"), []).append(_figures(every))
+            every: dict[str, list[float]] = {target.label: [] for target in apps}
+            for turn in TURNS:
+                prepared = {t.label: prepare(t, turn, requests, round_no * requests) for t in apps}
+                spent: dict[str, list[float]] = {t.label: [] for t in apps}
+                for n in range(requests):  # request by request, the apps taking turns in a rotating order
+                    shift = n % len(apps)
+                    for target in apps[shift:] + apps[:shift]:
+                        spent[target.label].append(time_one(target, turn, prepared[target.label][n]))
+                for target in apps:
+                    every[target.label] += spent[target.label]
+                    raw.setdefault((target.label, turn.name), []).append(_figures(spent[target.label]))
+            for target in apps:
+                raw.setdefault((target.label, "mix"), []).append(_figures(every[target.label]))
                 mix = raw[(target.label, "mix")][-1]
                 progress(f"round {round_no + 1} {target.label:>13}  mix mean {mix['mean_ms']:.3f} ms")
 

@@ -125,7 +125,7 @@ class JournalStore(Protocol):
 
     def checkpoint_when_due(self) -> bool:
         """Housekeeping the server runs after a response has gone out (SQLite: a WAL checkpoint once
-        enough has been written); True when it did something."""
+        enough has been written: asked of a thread of its own); True when it did something."""
         ...
 
 

@@ -236,7 +236,6 @@ class DriverRunner:
     def checkpoint(self) -> None:
         """``PRAGMA wal_checkpoint(PASSIVE)`` on this thread's connection: copy what it can of the WAL
         into the file, waiting for no one."""
-        self.writes_since_checkpoint = 0
         pooled = self._checkout()
         try:
             pooled.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()

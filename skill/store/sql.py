@@ -25,6 +25,7 @@ from skill.store.api import (
     StoreUnavailable,
     Visit,
 )
+from skill.store.checkpointer import CheckpointThread
 from skill.store.driver import DriverRunner
 from skill.store.statements import STREAK_RUN_LIMIT, statements_for
 
@@ -91,6 +92,7 @@ class SqlJournalStore:
         self._row_first = _foreign_keys_enforced(engine)
         self._driver = DriverRunner(engine, timeout_s) if self._row_first else None
         self.checkpoint_every = CHECKPOINT_EVERY_WRITES
+        self.checkpoints = CheckpointThread(self._checkpoint_now) if self._driver is not None else None
 
     # ---- plumbing -----------------------------------------------------------------------------
     def person_key(self, user_id: str) -> str:
@@ -362,18 +364,25 @@ class SqlJournalStore:
         key = self.person_key(user_id)
         self._run(lambda conn: conn.execute(self._sql.delete_attributes, {"person_key": key}), write=True)
 
+    def _checkpoint_now(self) -> None:
+        """One passive checkpoint (on the checkpoint thread), its connection given back to the pool after:
+        a checkpoint comes once in 150 writes, and a kept connection would hold the file open for good."""
+        assert self._driver is not None
+        try:
+            self._driver.checkpoint()
+        finally:
+            self._driver.release_connection()
+
     def checkpoint_when_due(self) -> bool:
         """On SQLite, once this process has committed ``checkpoint_every`` write transactions: a passive
-        WAL checkpoint, meant to run after a response has gone out rather than inside some request's
-        COMMIT. True when it ran; a database that cannot be reached skips it (with a warning)."""
+        WAL checkpoint, asked of the checkpoint thread (meant for after a response has gone out, rather
+        than inside some request's COMMIT). True when one was asked for; a journal that cannot be
+        reached skips it, with a warning."""
         driver = self._driver
-        if driver is None or driver.writes_since_checkpoint < self.checkpoint_every:
+        if driver is None or self.checkpoints is None or driver.writes_since_checkpoint < self.checkpoint_every:
             return False
-        try:
-            driver.checkpoint()
-        except DBAPIError as exc:
-            log.warning("WAL checkpoint skipped: %s", type(exc).__name__)
-            return False
+        driver.writes_since_checkpoint = 0
+        self.checkpoints.request()
         return True
 
     def healthy(self) -> bool:

@@ -17,7 +17,7 @@ from skill.bench.serve import BEGIN_MARK, END_MARK, measure, write_doc
 
 @pytest.mark.slow
 def test_a_short_benchmark_run_measures_all_three_servers_on_real_turns(tmp_path: Path) -> None:
-    measured = measure([2], duration_s=0.5, warmup_s=0.2, rounds=1, workers=1)
+    measured = measure([2], duration_s=1.2, warmup_s=0.2, slice_s=0.4, workers=1)
     assert measured.notes == [], measured.notes
     assert measured.labels == ["baseline", "skill", "skill+verify"]
     for label in measured.labels:
@@ -27,15 +27,17 @@ def test_a_short_benchmark_run_measures_all_three_servers_on_real_turns(tmp_path
         assert result["errors"] == {}, (label, result["errors"])
         assert 0 < result["p50_ms"] <= result["p99_ms"]
         assert result["cpu_ms_per_request"] > 0
+        assert len(result["slices"]) == 3 and all(s["p50_ms"] > 0 for s in result["slices"]), result["slices"]
     report = measured.report()
     assert "| 2 | skill+verify |" in report and "(target <= 1.25)" in report
 
     doc = tmp_path / "bench.md"
     doc.write_text(f"# kept\n\n{BEGIN_MARK}\nold figures\n{END_MARK}\n\nkept too\n")
-    write_doc(doc, "kindness bench serve --concurrency 2", report, [], 1)
+    write_doc(doc, "kindness bench serve --concurrency 2", report, [], measured.how)
     text = doc.read_text()
     assert text.startswith("# kept") and text.endswith("kept too\n")
     assert "old figures" not in text and "kindness bench serve --concurrency 2" in text and report in text
+    assert "3 interleaved slices of 0.4 s" in text
 
 
 def test_percentiles_are_nearest_rank() -> None:

@@ -20,6 +20,7 @@ def test_the_checkpoint_comes_after_the_answer_is_sent(
     app = create_app(settings, store=store)
     store.checkpoint_every = 1
     store.checkpoint_when_due()  # what opening the journal wrote
+    assert store.checkpoints is not None and store.checkpoints.wait_idle(10)
     journal = Path(str(store.engine.url.database))
     body = json.dumps(envelope(intent("GratitudeIntent", thing="the smell of rain"), new=False)).encode()
     builder = EnvironBuilder(path="/alexa", method="POST", data=body, content_type="application/json")
@@ -32,6 +33,7 @@ def test_the_checkpoint_comes_after_the_answer_is_sent(
     assert entries_in(journal) == ["the smell of rain"]  # stored before the answer went out
     assert entries_in_the_file_alone(journal, tmp_path / "scratch") == 0  # still only in the WAL
     answer.close()  # the server closes the answer once it has been sent
+    assert store.checkpoints.wait_idle(10)
     assert entries_in_the_file_alone(journal, tmp_path / "scratch") == 1
     builder.close()
 

@@ -214,6 +214,7 @@ def test_the_wal_is_copied_into_the_journal_file_once_enough_is_written(
 ) -> None:
     journal.checkpoint_every = 5
     journal.checkpoint_when_due()  # whatever opening the journal wrote
+    assert journal.checkpoints is not None and journal.checkpoints.wait_idle(10)
     for n in range(4):
         journal.add_gratitude(USER, f"entry {n}", NOW)
     assert journal.checkpoint_when_due() is False  # four writes: not due
@@ -221,9 +222,38 @@ def test_the_wal_is_copied_into_the_journal_file_once_enough_is_written(
     journal.add_gratitude(USER, "entry 4", NOW)
     assert entries_in_the_file_alone(journal_path, tmp_path / "scratch") == 0  # the COMMIT did not checkpoint
     assert journal.checkpoint_when_due() is True
+    assert journal.checkpoints.wait_idle(10)
     assert entries_in_the_file_alone(journal_path, tmp_path / "scratch") == 5
     assert journal.checkpoint_when_due() is False  # counted afresh
     assert len(entries_in(journal_path)) == 5
+
+
+def test_the_checkpoint_runs_on_its_own_thread_while_the_caller_goes_on(
+    journal: SqlJournalStore, journal_path: Path, tmp_path: Path
+) -> None:
+    assert journal.checkpoints is not None and journal._driver is not None
+    started, release = threading.Event(), threading.Event()
+    ran_on: list[str] = []
+    checkpoint = journal._driver.checkpoint
+
+    def slow_checkpoint() -> None:
+        ran_on.append(threading.current_thread().name)
+        started.set()
+        release.wait(10)
+        checkpoint()
+
+    journal._driver.checkpoint = slow_checkpoint  # type: ignore[method-assign]
+    journal.checkpoint_every = 1
+    journal.add_gratitude(USER, "first", NOW)
+    assert journal.checkpoint_when_due() is True  # returns while the checkpoint waits
+    assert started.wait(10)
+    journal.add_gratitude(USER, "written meanwhile", NOW)  # the journal is not held up by it
+    assert journal.checkpoint_when_due() is True  # asked again while one runs: one more run after it
+    release.set()
+    assert journal.checkpoints.wait_idle(10)
+    assert ran_on == ["kindness-checkpoint", "kindness-checkpoint"]
+    assert entries_in_the_file_alone(journal_path, tmp_path / "scratch") == 2
+    assert journal.checkpoints.completed == 2
 
 
 def test_reads_do_not_count_towards_a_checkpoint(journal: SqlJournalStore) -> None:
@@ -243,7 +273,8 @@ def test_a_checkpoint_that_cannot_reach_the_journal_is_skipped_quietly(
     journal.add_gratitude(USER, "private words", NOW)
     journal.engine.dispose()
     shutil.rmtree(journal_path.parent)
-    assert journal.checkpoint_when_due() is False
+    assert journal.checkpoint_when_due() is True
+    assert journal.checkpoints is not None and journal.checkpoints.wait_idle(10)
     assert "WAL checkpoint skipped: OperationalError" in caplog.text
     assert "private words" not in caplog.text and USER not in caplog.text
 
