@@ -62,3 +62,31 @@ def test_the_in_process_turn_benchmark_reports_every_turn_for_every_app() -> Non
             assert result["mean_ms"] > 0
     report = figures.report()
     assert "| breathing |" in report and "skill/baseline mean" in report
+
+
+def test_a_slice_counts_only_requests_completed_after_settling_but_shares_cpu_among_all() -> None:
+    from collections import Counter
+
+    from skill.bench.loadgen import SliceLog, Tally
+
+    log = SliceLog(
+        done=[(0.05, 0.004, 200), (0.15, 0.002, 200), (0.30, 0.003, 400), (0.45, 0.001, 200), (0.52, 0.009, 200)],
+        errors=Counter({"TimeoutError": 1}),
+    )
+    tally = Tally([], Counter(), Counter())
+    tally.add(log, counted_from=0.1, counted_to=0.5, cpu_s=0.005)
+    result = tally.result(concurrency=2)
+    assert result["completed"] == 3 and result["ok"] == 2  # 0.15 and 0.45; 0.30 was a 400
+    assert result["statuses"] == {"200": 2, "400": 1} and result["errors"] == {"TimeoutError": 1}
+    assert result["rps"] == 2 / 0.4
+    assert result["cpu_ms_per_request"] == 5 / 5  # every answered request of the slice shares its CPU
+    assert result["p99_ms"] == 2.0 and result["slices"][0]["p50_ms"] == 1.0
+
+
+def test_slice_by_slice_ratios_give_the_median_and_quartiles() -> None:
+    from skill.bench.serve import per_pass
+
+    ours = {"slices": [{"p99_ms": v} for v in (12.0, 11.0, 13.0, 10.0, 14.0)]}
+    base = {"slices": [{"p99_ms": 10.0}] * 5}
+    assert per_pass(ours, base, "p99_ms") == "1.20 (1.05-1.35)"
+    assert per_pass({"slices": ours["slices"][:3]}, base, "p99_ms") == "n/a"
