@@ -274,11 +274,11 @@ class DriverRunner:
         try:
             yield DriverConnection(self, db, pooled)
         except BaseException:
-            if db.in_transaction:
-                try:
+            try:
+                if db.in_transaction:  # (asking a closed connection raises too)
                     db.rollback()
-                except sqlite3.Error as exc:
-                    raise self.wrap(exc, "ROLLBACK", (), pooled) from exc
+            except sqlite3.Error as exc:
+                raise self.wrap(exc, "ROLLBACK", (), pooled) from exc
             raise
         try:
             db.commit()
