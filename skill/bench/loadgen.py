@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -174,13 +174,13 @@ def percentile(sorted_values: list[float], q: float) -> float:
 class Tally:
     """Everything counted for one server over its slices."""
 
-    latencies: list[float]
-    statuses: Counter[str]
-    errors: Counter[str]
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
     answered: int = 0  # every answered request, in the settling time too (CPU is shared among them)
     cpu_s: float = 0.0
     counted_s: float = 0.0
-    per_slice: list[dict[str, float]] | None = None
+    per_slice: list[dict[str, float]] = field(default_factory=list)
 
     def add(self, log: SliceLog, counted_from: float, counted_to: float, cpu_s: float) -> None:
         counted = [(latency, status) for t1, latency, status in log.done if counted_from <= t1 <= counted_to]
@@ -192,8 +192,6 @@ class Tally:
         self.answered += answered
         self.cpu_s += cpu_s
         self.counted_s += counted_to - counted_from
-        if self.per_slice is None:
-            self.per_slice = []
         self.per_slice.append(
             {
                 "rps": len(ok) / (counted_to - counted_from),
@@ -218,14 +216,14 @@ class Tally:
             "cpu_ms_per_request": self.cpu_s * 1000 / max(1, self.answered),
             "statuses": dict(self.statuses),
             "errors": dict(self.errors),
-            "slices": self.per_slice or [],
+            "slices": self.per_slice,
         }
 
 
 async def run(spec: Spec) -> dict[str, dict[str, Any]]:
     """Warm every server up, then the slices, rotating the servers' order each pass."""
     raws = {s.label: [raw_request(spec, s, body, headers) for body, headers in s.requests] for s in spec.servers}
-    tallies = {s.label: Tally([], Counter(), Counter()) for s in spec.servers}
+    tallies = {s.label: Tally() for s in spec.servers}
     sent = dict.fromkeys(raws, 0)
     for server in spec.servers:
         if spec.warmup_s > 0:

@@ -231,12 +231,11 @@ def check_turns(target: Target) -> list[str]:
 
 
 def run_loads(
-    found: list[Target], concurrency: int, duration_s: float, slice_s: float, warmup_s: float, workdir: Path
+    found: list[Target], concurrency: int, slices: int, slice_s: float, warmup_s: float, workdir: Path
 ) -> dict[str, dict[str, Any]]:
-    """One bounded load-generator run over all the servers at one concurrency, in interleaved slices;
-    each server's result (JSON from :mod:`skill.bench.loadgen`)."""
+    """One bounded load-generator run over all the servers at one concurrency, ``slices`` interleaved
+    slices each; each server's result (JSON from :mod:`skill.bench.loadgen`)."""
     pool = bodies(per_turn=max(16, concurrency * 4))
-    slices = max(1, round(duration_s / slice_s))
     spec = {
         "path": "/alexa",
         "concurrency": concurrency,
@@ -457,6 +456,7 @@ def measure(
     for ``duration_s`` seconds each (after a warm-up of ``warmup_s`` each)."""
     notes: list[str] = []
     results: dict[tuple[str, int], dict[str, Any]] = {}
+    slices = max(1, round(duration_s / slice_s))
     with (
         tempfile.TemporaryDirectory(prefix="kindness-bench-") as tmp,
         targets(Path(tmp), workers, verify) as found,
@@ -467,14 +467,13 @@ def measure(
             progress(f"note: {note}")
         labels = [t.label for t in found]
         for c in concurrencies:
-            for label, result in run_loads(found, c, duration_s, slice_s, warmup_s, Path(tmp)).items():
+            for label, result in run_loads(found, c, slices, slice_s, warmup_s, Path(tmp)).items():
                 results[(label, c)] = result
                 progress(
                     f"{label:>13} c={c:<3} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:7.2f} ms"
                     f"  p99 {result['p99_ms']:7.2f} ms  CPU {result['cpu_ms_per_request']:.3f} ms/request"
                     f"  non-2xx {result['completed'] - result['ok']}"
                 )
-    slices = max(1, round(duration_s / slice_s))
     how = f"per server and concurrency, {slices} interleaved slices of {slice_s:g} s"
     return Measured(labels, concurrencies, results, notes, how)
 

@@ -234,14 +234,16 @@ class DriverRunner:
         return wrapped
 
     def checkpoint(self) -> None:
-        """``PRAGMA wal_checkpoint(PASSIVE)`` on this thread's connection: copy what it can of the WAL
-        into the file, waiting for no one."""
+        """``PRAGMA wal_checkpoint(PASSIVE)``: copy what it can of the WAL into the file, waiting for no
+        one. The connection goes back to the pool afterwards: checkpoints come once in 150 writes, and a
+        connection kept by the checkpoint thread would hold the file open for good."""
         pooled = self._checkout()
         try:
             pooled.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error as exc:
-            self.release_connection()
             raise self.wrap(exc, "PRAGMA wal_checkpoint(PASSIVE)", (), pooled) from exc
+        finally:
+            self.release_connection()
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[DriverConnection]:

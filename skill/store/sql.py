@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import random
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,7 +29,6 @@ from skill.store.driver import DriverRunner
 from skill.store.statements import STREAK_RUN_LIMIT, statements_for
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 # Execution option marking a transaction that writes (SQLite begins those IMMEDIATE; see engine.py).
 WRITE_OPTION = "kindness_write"
@@ -365,13 +363,9 @@ class SqlJournalStore:
         self._run(lambda conn: conn.execute(self._sql.delete_attributes, {"person_key": key}), write=True)
 
     def _checkpoint_now(self) -> None:
-        """One passive checkpoint (on the checkpoint thread), its connection given back to the pool after:
-        a checkpoint comes once in 150 writes, and a kept connection would hold the file open for good."""
+        """One passive checkpoint, on the checkpoint thread."""
         assert self._driver is not None
-        try:
-            self._driver.checkpoint()
-        finally:
-            self._driver.release_connection()
+        self._driver.checkpoint()
 
     def checkpoint_when_due(self) -> bool:
         """On SQLite, once this process has committed ``checkpoint_every`` write transactions: a passive

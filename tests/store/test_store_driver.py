@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import warnings
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -238,62 +241,66 @@ def test_a_forked_child_writes_on_a_connection_of_its_own(settings: Settings, tm
     store.engine.dispose()
 
 
+@contextmanager
+def a_failure_then_a_fresh_connection(settings: Settings, tmp_path: Path) -> Iterator[SqlJournalStore]:
+    """A journal with one entry, for a block that makes one transaction (or checkpoint) fail; after it,
+    the next entry is written on a connection checked out afresh (exactly one check-out)."""
+    store = open_store(settings.replace(database_url=f"sqlite:///{tmp_path / 'j.sqlite3'}"))
+    try:
+        store.add_gratitude(USERS[0], "before", T0)
+        assert store._driver is not None
+        counted = _checkouts(store)
+        yield store
+        store.add_gratitude(USERS[0], "after", T0)
+        assert counted == [1]
+        assert store.holdings(USERS[0]).gratitude_entries == 2
+    finally:
+        store.engine.dispose()
+
+
+def rows_where(path: Path, sql: str) -> int:
+    with closing(sqlite3.connect(path)) as db:
+        return int(db.execute(sql).fetchone()[0])
+
+
 def test_a_commit_that_fails_writes_nothing_and_raises_what_sqlalchemy_would(
     settings: Settings, tmp_path: Path
 ) -> None:
-    store = open_store(settings.replace(database_url=f"sqlite:///{tmp_path / 'j.sqlite3'}"))
-    store.add_gratitude(USERS[0], "before", T0)
-    assert store._driver is not None
-    counted = _checkouts(store)
-    with pytest.raises(sa.exc.IntegrityError, match="COMMIT"), store._driver.transaction(write=True) as conn:
-        # foreign keys checked at COMMIT: the entry's person does not exist, so the COMMIT itself fails
-        conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
-        conn.execute(
-            sa.text("INSERT INTO gratitude_entries (person, text, created_at) VALUES ('nobody', 'orphan', :t)"),
-            {"t": "2026-03-10 09:30:15.000000"},
-        )
-    store.add_gratitude(USERS[0], "after", T0)  # on a fresh connection
-    assert counted == [1]
-    assert store.holdings(USERS[0]).gratitude_entries == 2
-    with sqlite3.connect(tmp_path / "j.sqlite3") as db:
-        assert db.execute("SELECT count(*) FROM gratitude_entries WHERE text = 'orphan'").fetchone()[0] == 0
-    store.engine.dispose()
+    with a_failure_then_a_fresh_connection(settings, tmp_path) as store:
+        assert store._driver is not None
+        with pytest.raises(sa.exc.IntegrityError, match="COMMIT"), store._driver.transaction(write=True) as conn:
+            # foreign keys checked at COMMIT: the entry's person does not exist, so the COMMIT itself fails
+            conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
+            conn.execute(
+                sa.text("INSERT INTO gratitude_entries (person, text, created_at) VALUES ('nobody', 'orphan', :t)"),
+                {"t": "2026-03-10 09:30:15.000000"},
+            )
+    orphans = "SELECT count(*) FROM gratitude_entries WHERE text = 'orphan'"
+    assert rows_where(tmp_path / "j.sqlite3", orphans) == 0
 
 
 def test_a_connection_closed_in_the_middle_of_a_transaction_is_an_outage_not_a_crash(
     settings: Settings, tmp_path: Path
 ) -> None:
-    store = open_store(settings.replace(database_url=f"sqlite:///{tmp_path / 'j.sqlite3'}"))
-    store.add_gratitude(USERS[0], "before", T0)
-    assert store._driver is not None
-    counted = _checkouts(store)
-    with pytest.raises(StoreUnavailable), store._tx(write=True) as conn:
+    with (
+        a_failure_then_a_fresh_connection(settings, tmp_path) as store,
+        pytest.raises(StoreUnavailable),
+        store._tx(write=True) as conn,
+    ):
         conn.execute(sa.text("INSERT INTO people (key, first_seen, last_seen) VALUES ('k', 'x', 'x')"))
         conn._db.close()  # as if the connection were torn down under the transaction
         raise RuntimeError("the work failed too")
-    store.add_gratitude(USERS[0], "after", T0)  # a fresh connection; the half-done work left nothing
-    assert counted == [1]
-    assert store.holdings(USERS[0]).gratitude_entries == 2
-    with sqlite3.connect(tmp_path / "j.sqlite3") as db:
-        assert db.execute("SELECT count(*) FROM people WHERE key = 'k'").fetchone()[0] == 0
-    store.engine.dispose()
+    assert rows_where(tmp_path / "j.sqlite3", "SELECT count(*) FROM people WHERE key = 'k'") == 0  # nothing half-done
 
 
 def test_a_checkpoint_on_a_broken_connection_is_an_error_and_the_next_write_gets_a_fresh_one(
     settings: Settings, tmp_path: Path
 ) -> None:
-    store = open_store(settings.replace(database_url=f"sqlite:///{tmp_path / 'j.sqlite3'}"))
-    store.add_gratitude(USERS[0], "before", T0)
-    assert store._driver is not None
-    store._driver._checkout().driver_connection.close()  # this thread's kept connection, broken
-    counted = _checkouts(store)
-    with (
-        pytest.raises(sa.exc.DBAPIError, match="wal_checkpoint") as failure,
-        pytest.warns(sa.exc.SAWarning, match="already-closed"),  # SQLAlchemy, invalidating what we closed
-    ):
-        store._driver.checkpoint()
-    assert failure.value.connection_invalidated
-    store.add_gratitude(USERS[0], "after", T0)
-    assert counted == [1]
-    assert store.holdings(USERS[0]).gratitude_entries == 2
-    store.engine.dispose()
+    with a_failure_then_a_fresh_connection(settings, tmp_path) as store:
+        assert store._driver is not None
+        store._driver._checkout().driver_connection.close()  # this thread's kept connection, broken
+        with pytest.raises(sa.exc.DBAPIError, match="wal_checkpoint") as failure, warnings.catch_warnings():
+            # invalidated while still checked out, then given back: SQLAlchemy has nothing to warn about
+            warnings.simplefilter("error", sa.exc.SAWarning)
+            store._driver.checkpoint()
+        assert failure.value.connection_invalidated
